@@ -5,7 +5,7 @@
  * kill is scoped to this test's database and to the backend running the given statement.
  */
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { createMemoryLogger } from "../../logger.ts";
 import { openPostgresPool } from "../../postgres_pool.ts";
 import { execute, fakeQuery } from "../../tests/helpers/fake_query.ts";
@@ -100,36 +100,61 @@ Deno.test({
   }),
 });
 
-Deno.test({
-  name: "storePool(): a statement of a transaction whose backend is terminated fails, and is not run again",
-  ignore,
-  fn: () =>
+/** What `query` settled with (as `outcome`), or "no answer" when it did not settle within `ms`. */
+async function within(ms: number, query: PromiseLike<unknown>): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((r) => timer = setTimeout(() => r("no answer"), ms));
+  try {
+    return await Promise.race([outcome(query), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `fn` on a pool of one with the connection-loss guard installed, which logs (rather than crash) a write
+ * postgres.js 3.4.9 makes on a closed socket: `fn` must leave none. Ends the pool and the guard whatever `fn` did.
+ */
+function onGuardedPoolOfOne(fn: (pool: Sql, observer: Sql) => Promise<void>): () => Promise<void> {
+  return () =>
     withFreshDatabase(async (url, observer) => {
       const pool = poolOfOne(url);
-      // postgres.js sends the transaction's ROLLBACK on the closed socket and throws in a timer, as the server
-      // runs it: kept, as there (`store/open.ts`).
-      const unguard = guardAgainstConnectionLoss(createMemoryLogger());
+      const logger = createMemoryLogger();
+      const unguard = guardAgainstConnectionLoss(logger);
       try {
-        await pool`create table runs (n int)`;
-        let started = 0;
-        const tx = outcome(pool.begin(async (tx) => {
-          started++;
-          await tx`insert into runs values (1)`;
-          await tx`select pg_sleep(5)`;
-        }));
-        await terminateRunning(observer, "select pg_sleep(5)");
-        assertNotEquals(await tx, "ok");
-        assertEquals(started, 1, "the transaction is not begun again");
-        // The transaction is gone with its backend. (The pool is not asked more: postgres.js 3.4.9 wrote the
-        // transaction's ROLLBACK on the closed socket, and that connection no longer sends what it is given.)
-        assertEquals((await observer`select n from runs`).length, 0, "the insert rolled back");
+        await fn(pool, observer);
+        assertEquals(logger.lines.map((l) => l.msg), [], "nothing is written on a closed connection");
       } finally {
         await pool.end({ timeout: 1 });
         await new Promise((r) => setTimeout(r, 10));
         unguard();
       }
-    }),
-});
+    });
+}
+
+/** The next plain query and the next transaction on `pool` are answered, each within 2 s. */
+async function assertAnsweredPromptly(pool: Sql): Promise<void> {
+  assertEquals(await within(2_000, pool`select 1`), "ok", "the next query is answered");
+  assertEquals(
+    await within(2_000, pool.begin((tx) => tx`select 1`)),
+    "ok",
+    "the next transaction is answered",
+  );
+}
+
+/**
+ * postgres.js's `begin`, faked on `tx`: the callback's answer, unless the connection closes first (`close`),
+ * which fails the transaction at once, as postgres.js's does whatever the callback still does.
+ */
+function fakeBegin<T>(tx: T) {
+  let closed: ((error: unknown) => void) | undefined;
+  const begin = (fn: (t: T) => Promise<unknown>) =>
+    new Promise((resolve, reject) => {
+      closed = reject;
+      fn(tx).then(resolve, reject);
+    });
+  return { begin, close: (error: unknown) => closed?.(error) };
+}
 
 Deno.test("storePool(): only the pool's own queries are asked again after a termination, a transaction's are not", async () => {
   const made: ReturnType<typeof fakeQuery>[] = [];
@@ -140,10 +165,8 @@ Deno.test("storePool(): only the pool's own queries are asked again after a term
   };
   // A pool and the transaction it begins, whose queries are each refused once with another session's termination.
   const tx = Object.assign(() => terminatedOnce(), { unsafe: () => Promise.resolve([]) });
-  const fake = Object.assign(() => terminatedOnce(), {
-    unsafe: terminatedOnce,
-    begin: (fn: (t: typeof tx) => Promise<unknown>) => fn(tx),
-  });
+  const connection = fakeBegin(tx);
+  const fake = Object.assign(() => terminatedOnce(), { unsafe: terminatedOnce, begin: connection.begin });
   const pool = storePool(fake as unknown as Sql);
 
   const plain = pool`select 1`;
@@ -157,9 +180,10 @@ Deno.test("storePool(): only the pool's own queries are asked again after a term
   const inTx = pool.begin(async (t) => {
     const q = t`select 1`;
     execute(q);
+    connection.close(Object.assign(new Error("CONNECTION_CLOSED"), { code: "CONNECTION_CLOSED" }));
     return await q;
   });
-  assertEquals(await outcome(inTx), "57P01");
+  assertEquals(await outcome(inTx), "CONNECTION_CLOSED");
   assertEquals(made.map((m) => m.asked()), [2, 2, 1]);
 });
 
@@ -169,9 +193,14 @@ Deno.test("storePool(): a BEGIN refused with a termination is begun once more; n
   /** A pool whose begin() is refused at its BEGIN `refusals` times, then runs the callback. */
   const poolRefusing = (refusals: number) => {
     let begins = 0;
+    const connection = fakeBegin(tx);
     const begin = (fn: (t: typeof tx) => Promise<unknown>) =>
-      begins++ < refusals ? Promise.reject(terminated) : fn(tx);
-    return { pool: storePool(Object.assign(() => {}, { begin }) as unknown as Sql), begins: () => begins };
+      begins++ < refusals ? Promise.reject(terminated) : connection.begin(fn);
+    return {
+      pool: storePool(Object.assign(() => {}, { begin }) as unknown as Sql),
+      begins: () => begins,
+      close: connection.close,
+    };
   };
   let ran = 0;
   const callback = () => (ran++, Promise.resolve("done"));
@@ -184,6 +213,86 @@ Deno.test("storePool(): a BEGIN refused with a termination is begun once more; n
 
   // Terminated once the callback ran: the transaction is gone, it fails.
   const afterCallback = poolRefusing(0);
-  assertEquals(await outcome(afterCallback.pool.begin(() => Promise.reject(terminated))), "57P01");
+  const terminatedInCallback = () => (afterCallback.close(terminated), Promise.reject(terminated));
+  assertEquals(await outcome(afterCallback.pool.begin(terminatedInCallback)), "57P01");
   assertEquals(afterCallback.begins(), 1);
+});
+
+Deno.test({
+  name:
+    "storePool(): a transaction whose backend is terminated mid-statement fails, sends nothing more, and " +
+    "leaves its pool answering at once",
+  ignore,
+  fn: onGuardedPoolOfOne(async (pool, observer) => {
+    await pool`create table runs (n int)`;
+    // The callback as a store method writes it, and one that answers the statement's failure with its own error.
+    const sleeps = [
+      (tx: TransactionSql) => tx`select pg_sleep(5)`,
+      (tx: TransactionSql) =>
+        tx`select pg_sleep(5)`.catch(() => {
+          throw new Error("Cannot sleep");
+        }),
+    ];
+    for (const sleep of sleeps) {
+      let started = 0;
+      const tx = outcome(pool.begin(async (tx) => {
+        started++;
+        await tx`insert into runs values (1)`;
+        await sleep(tx);
+      }));
+      await terminateRunning(observer, "select pg_sleep(5)");
+      assertNotEquals(await tx, "ok");
+      assertEquals(started, 1, "the transaction is not begun again");
+      // postgres.js 3.4.9 wrote the transaction's ROLLBACK on the closed socket, and the connection sent nothing
+      // more: the next query failed at CONNECT_TIMEOUT (30 s).
+      await assertAnsweredPromptly(pool);
+      assertEquals((await observer`select n from runs`).length, 0, "the insert is gone with its session");
+    }
+  }),
+});
+
+Deno.test({
+  name: "storePool(): a transaction ended by its idle bound sends nothing more and leaves its pool answering",
+  ignore,
+  fn: onGuardedPoolOfOne(async (pool, observer) => {
+    await pool`create table runs (n int)`;
+    let late = "not asked";
+    const paused = Promise.withResolvers<void>();
+    const tx = pool.begin(async (tx) => {
+      // Stricter than the store's bound, which lets it stand: the session ends 200 ms into the pause.
+      await tx`select set_config('idle_in_transaction_session_timeout', '200ms', true)`;
+      await tx`insert into runs values (1)`;
+      await new Promise((r) => setTimeout(r, 600));
+      late = await within(2_000, tx`insert into runs values (2)`);
+      paused.resolve();
+    });
+    assertNotEquals(await within(3_000, tx), "ok", "the transaction fails");
+    await paused.promise;
+    assertNotEquals(late, "no answer", "a statement after the session ended is refused at once");
+    await assertAnsweredPromptly(pool);
+    assertEquals((await observer`select n from runs`).length, 0, "nothing of it was committed");
+  }),
+});
+
+Deno.test({
+  name: "storePool(): a transaction that fails on a live connection is rolled back, and its pool answers",
+  ignore,
+  fn: onGuardedPoolOfOne(async (pool, observer) => {
+    await pool`create table runs (n int primary key)`;
+    const tx = pool.begin(async (tx) => {
+      await tx`insert into runs values (1)`;
+      await tx`insert into runs values (1)`;
+    });
+    assertEquals(await within(2_000, tx), "23505");
+    await assertAnsweredPromptly(pool);
+    assertEquals((await observer`select n from runs`).length, 0, "the first insert rolled back");
+    // A callback's own error rolls back too.
+    const own = pool.begin(async (tx) => {
+      await tx`insert into runs values (2)`;
+      throw Object.assign(new Error("refused"), { code: "refused" });
+    });
+    assertEquals(await within(2_000, own), "refused");
+    assertEquals((await observer`select n from runs`).length, 0, "the insert rolled back");
+    await assertAnsweredPromptly(pool);
+  }),
 });
