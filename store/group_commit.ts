@@ -47,6 +47,13 @@ export type CommitObserver = (
   },
 ) => void;
 
+/** A submission's result in a batch: settled, or settling later with a write of its own (`settlesLater`). */
+export type BatchResult<O> = PromiseSettledResult<O> | { status: "later"; outcome: Promise<O> };
+
+export function settlesLater<O>(outcome: Promise<O>): BatchResult<O> {
+  return { status: "later", outcome };
+}
+
 export class GroupCommit<I, O> {
   #queue: { item: I; resolve: (value: O) => void; reject: (err: unknown) => void }[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -57,12 +64,13 @@ export class GroupCommit<I, O> {
 
   /**
    * `commit` settles each submission individually (one result per item, in order), or throws to reject them
-   * all.
+   * all. A result may be `later` (`settlesLater`): that submission settles with its own write, made after the
+   * batch, and the batch frees its place for the next one at once.
    */
   constructor(
     readonly windowMs: number | "whileBusy",
     readonly maxCallers: number,
-    readonly commit: (items: I[]) => Promise<PromiseSettledResult<O>[]>,
+    readonly commit: (items: I[]) => Promise<BatchResult<O>[]>,
     /** For metrics: batch sizes and commit latency. */
     readonly observer?: CommitObserver,
     /** With "whileBusy": how many commits may be in flight at once (at least 1). */
@@ -99,14 +107,13 @@ export class GroupCommit<I, O> {
     const done = this.commit(batch.map((b) => b.item)).then(
       (results) => {
         // Each submission settled on its own: a store that refused every one (a full disk) stored nothing.
-        const stored = batch.filter((_, i) => results[i]?.status === "fulfilled").length;
-        const refusals = stored === batch.length
-          ? undefined
-          : results.flatMap((r) => r?.status === "rejected" ? [r.reason] : []);
-        observe(batch.length - stored, refusals?.[0], refusals);
+        const refusals = results.flatMap((r) => r?.status === "rejected" ? [r.reason] : []);
+        const failed = batch.filter((_, i) => results[i] === undefined).length + refusals.length;
+        observe(failed, refusals[0], refusals.length > 0 ? refusals : undefined);
         batch.forEach((b, i) => {
           const r = results[i];
           if (r?.status === "fulfilled") b.resolve(r.value);
+          else if (r?.status === "later") this.#settleLater(r.outcome, b.resolve, b.reject);
           else b.reject(r ? r.reason : new Error("Group commit returned no result for a caller"));
         });
       },
@@ -119,6 +126,22 @@ export class GroupCommit<I, O> {
       if (this.windowMs === "whileBusy") this.#flushWhenIdle();
     });
     this.#inFlight.add(done);
+  }
+
+  /** A submission written after its batch: told to the observer as a commit of its own when it settles. */
+  #settleLater(outcome: Promise<O>, resolve: (value: O) => void, reject: (err: unknown) => void): void {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    outcome.then(
+      (value) => {
+        this.observer?.({ size: 1, seconds: seconds(), ok: true, failed: 0 });
+        resolve(value);
+      },
+      (error) => {
+        this.observer?.({ size: 1, seconds: seconds(), ok: false, failed: 1, error, errors: [error] });
+        reject(error);
+      },
+    );
   }
 
   #flushWhenIdle(): void {

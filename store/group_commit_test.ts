@@ -1,5 +1,5 @@
 import { assertEquals, assertRejects } from "@std/assert";
-import { GroupCommit } from "./group_commit.ts";
+import { type BatchResult, GroupCommit, settlesLater } from "./group_commit.ts";
 
 /** A commit that records its batches and ends only when the test says so. */
 function gated() {
@@ -180,4 +180,41 @@ Deno.test('GroupCommit "whileBusy" with a busy window holds a write for company 
   open();
   assertEquals(await last, 40);
   await group.drain();
+});
+
+Deno.test('GroupCommit settles a "later" result with its own outcome, frees the batch\'s place at once and tells the observer of it alone', async () => {
+  const seen: { size: number; ok: boolean; failed: number }[] = [];
+  let finishLater = (_: number) => {};
+  let failLater = (_: Error) => {};
+  const batches: number[][] = [];
+  const group = new GroupCommit<number, number>(
+    "whileBusy",
+    100,
+    (items) => {
+      batches.push(items);
+      return Promise.resolve(items.map((item): BatchResult<number> => {
+        if (item === 1) return settlesLater(new Promise<number>((r) => (finishLater = r)));
+        if (item === 2) return settlesLater(new Promise<number>((_, reject) => (failLater = reject)));
+        return { status: "fulfilled", value: item * 10 };
+      }));
+    },
+    ({ size, ok, failed }) => seen.push({ size, ok, failed }),
+  );
+  const first = group.submit(1);
+  const second = group.submit(2);
+  const third = group.submit(3);
+  assertEquals(await third, 30);
+  // The batch ended: the next submission commits though the later ones are not settled yet.
+  assertEquals(await group.submit(4), 40);
+  assertEquals(batches, [[1, 2, 3], [4]]);
+  finishLater(11);
+  assertEquals(await first, 11);
+  failLater(new Error("disk full"));
+  await assertRejects(() => second, Error, "disk full");
+  assertEquals(seen, [
+    { size: 3, ok: true, failed: 0 },
+    { size: 1, ok: true, failed: 0 },
+    { size: 1, ok: true, failed: 0 },
+    { size: 1, ok: false, failed: 1 },
+  ]);
 });

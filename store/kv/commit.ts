@@ -17,7 +17,7 @@
  * is planned reading first, after the journal is applied.
  */
 import { type CommitResult, type StationChanges } from "../../model/changes.ts";
-import { type CommitObserver, GroupCommit } from "../group_commit.ts";
+import { type BatchResult, type CommitObserver, GroupCommit, settlesLater } from "../group_commit.ts";
 import { inRounds } from "../rounds.ts";
 import { planStation, stationKeys, statusReportKeys } from "./charge_points.ts";
 import { commandLogPointerKeys, commandLogRowKeys, planCommandLog } from "./command_log.ts";
@@ -65,8 +65,8 @@ export interface KvBatchInfo {
   retriedAlone: number;
 }
 
-/** A member settles with its result; the batch keeps going. */
-type Settled = PromiseSettledResult<CommitResult>;
+/** A member settles with its result, or later with its write alone; the batch keeps going. */
+type Settled = BatchResult<CommitResult>;
 
 /** How often one member alone is re-read and re-planned when another process keeps winning its checks. */
 const MAX_ALONE_ATTEMPTS = 20;
@@ -92,6 +92,15 @@ export class KvCommitter {
   /** What earlier layouts of meter values the file may hold (see meter_values.ts), found once. */
   #layout: Promise<MeterLayout> | null = null;
   readonly #journal: MeterJournal | null;
+  /**
+   * The members written alone (too large for one atomic, or their atomic's checks failed), one after another
+   * after their batch: a station's large write (an offline station's buffered meter values, thousands of
+   * groups) took its batch, and every station's next one, seconds of reads and atomics to store. Each is
+   * answered when its own write is stored.
+   */
+  #alone: Promise<void> = Promise.resolve();
+  /** Stations with a write waiting there: their next writes queue behind it, so a station's writes keep order. */
+  readonly #aloneStations = new Map<string, number>();
 
   constructor(
     private readonly kv: Deno.Kv,
@@ -123,14 +132,33 @@ export class KvCommitter {
     return this.#group.submit(changes);
   }
 
-  drain(): Promise<void> {
-    return this.#group.drain();
+  async drain(): Promise<void> {
+    await this.#group.drain();
+    await this.#alone;
   }
 
   /** Writes the commits pending, then stops the meter journal's applier (applying what is left). */
   async close(): Promise<void> {
-    await this.#group.drain();
+    await this.drain();
     await this.#journal?.close();
+  }
+
+  /** Queues a member's write alone, after those queued before it; its outcome is the member's. */
+  #writeAlone(changes: StationChanges, layout: MeterLayout): Promise<CommitResult> {
+    const station = changes.chargePointId;
+    this.#aloneStations.set(station, (this.#aloneStations.get(station) ?? 0) + 1);
+    const outcome = this.#alone.then(async () => {
+      // Reading first decides against the stations' lists: the journal's groups must be in them.
+      await this.#journal?.drain();
+      return await this.#commitAlone(changes, layout);
+    });
+    const done = () => {
+      const left = this.#aloneStations.get(station)! - 1;
+      if (left === 0) this.#aloneStations.delete(station);
+      else this.#aloneStations.set(station, left);
+    };
+    this.#alone = outcome.then(done, done);
+    return outcome;
   }
 
   #meterLayout(): Promise<MeterLayout> {
@@ -168,6 +196,9 @@ export class KvCommitter {
     readRows = false,
     meters = 0,
   ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
+    if (this.#aloneStations.size > 0 && members.some((m) => this.#aloneStations.has(m.chargePointId))) {
+      return await this.#commitRoundBehind(members, layout, readRows, meters);
+    }
     const results: Settled[] = new Array(members.length);
     // Reading first decides against the stations' lists: the journal's groups must be in them.
     if (readRows) await this.#journal?.drain();
@@ -220,16 +251,27 @@ export class KvCommitter {
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
-    for (const i of alone) {
-      try {
-        // Reading first decides against the stations' lists: the journal's groups must be in them.
-        await this.#journal?.drain();
-        results[i] = fulfilled(await this.#commitAlone(members[i]!, layout));
-      } catch (error) {
-        results[i] = { status: "rejected", reason: error };
-      }
-    }
+    for (const i of alone) results[i] = settlesLater(this.#writeAlone(members[i]!, layout));
     return { results, atomics, retriedAlone: retriedAlone + alone.size };
+  }
+
+  /** A round with members of stations whose write waits alone: those queue behind it, the rest commit now. */
+  async #commitRoundBehind(
+    members: StationChanges[],
+    layout: MeterLayout,
+    readRows: boolean,
+    meters: number,
+  ): Promise<{ results: Settled[]; atomics: number; retriedAlone: number }> {
+    const results: Settled[] = new Array(members.length);
+    const now: number[] = [];
+    members.forEach((m, i) => {
+      if (this.#aloneStations.has(m.chargePointId)) results[i] = settlesLater(this.#writeAlone(m, layout));
+      else now.push(i);
+    });
+    if (now.length === 0) return { results, atomics: 0, retriedAlone: 0 };
+    const out = await this.#commitRound(now.map((i) => members[i]!), layout, readRows, meters);
+    now.forEach((i, k) => (results[i] = out.results[k]!));
+    return { results, atomics: out.atomics, retriedAlone: out.retriedAlone };
   }
 
   /**

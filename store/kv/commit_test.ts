@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { at, chargePoint, startInput, stopInput } from "../contract/harness.ts";
+import { at, chargePoint, meterRow, startInput, stopInput } from "../contract/harness.ts";
 import { type SeenAtomic, withAtomics, withGetMany } from "../../tests/helpers/kv.ts";
 import { KvStore, openKvHandle } from "./mod.ts";
 
@@ -111,5 +111,40 @@ Deno.test("a remembered station record another writer changed meanwhile is read 
     await first.close();
     await second.close();
     kv.close();
+  }
+});
+
+/** `n` meter values of one station at distinct times: more than one atomic holds. */
+const manyReadings = (chargePointId: string, n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      meterRow({
+        chargePointId,
+        timestamp: new Date(Date.parse(at(0)) + i * 1000).toISOString(),
+        value: `${i}`,
+      }),
+  );
+
+Deno.test("a station's write too large for one atomic does not hold other stations' writes: theirs are answered first, its own next one after it", async () => {
+  const kv = await openKvHandle(":memory:");
+  const store = new KvStore(kv);
+  try {
+    const answered: string[] = [];
+    const note = <T>(what: string) => (r: T): T => (answered.push(what), r);
+    const large = store.commit({ chargePointId: "CP-BIG", meterValues: manyReadings("CP-BIG", 6000) })
+      .then(note("large"));
+    // The same station again, as a tool writing beside its actor would: it must not pass its first write.
+    const sameStation = store.commit({ chargePointId: "CP-BIG", lastSeen: at(30) }).then(
+      note("same station"),
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    const other = store.commit({ chargePointId: "CP-OTHER", lastSeen: at(30) }).then(note("other"));
+    const [bigResult] = await Promise.all([large, sameStation, other]);
+    assertEquals(answered, ["other", "large", "same station"]);
+    assertEquals(bigResult.ok && bigResult.meterValuesAdded, 6000);
+    assertEquals((await store.listMeterValuesByChargePoint("CP-BIG", 10_000)).length, 6000);
+  } finally {
+    await store.close();
   }
 });
