@@ -1002,61 +1002,137 @@ Deno.test("a 2.0.1 station's ReservationStatusUpdate ends the ledger's hold for 
   }
 });
 
-for (const startFirst of [true, false]) {
-  const order = startFirst ? "before the ReserveNow's Accepted is recorded" : "after its Accepted";
-  Deno.test(`a 1.6 start that uses its reservation ${order} leaves the station's record without it`, async () => {
-    const t = await setUp();
-    try {
-      for (const idTag of ["OWNER", "OTHER"]) {
-        await t.kv.putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
-      }
-      await t.call("BootNotification", BOOT);
-      await t.call("StatusNotification", { connectorId: 1, status: "Available", errorCode: "NoError" });
-      const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
-      const expiryDate = new Date(T0 + 3_600_000_000).toISOString();
-      const reserved = t.actor.call("ReserveNow", {
-        connectorId: 1,
-        expiryDate,
-        idTag: "OWNER",
-        reservationId: 7,
-      });
-      const reserveNow = await nthCall(socket, 1);
-      const accept = async () => {
-        t.actor.frameReceived(JSON.stringify([3, reserveNow[1], { status: "Accepted" }]));
-        await reserved;
-      };
-      if (!startFirst) await accept();
-      const start = await t.call("StartTransaction", {
-        connectorId: 1,
-        idTag: "OWNER",
-        meterStart: 0,
-        timestamp: new Date(T0).toISOString(),
-        reservationId: 7,
-      }) as [number, string, { transactionId: number }];
-      if (startFirst) await accept();
-      assertEquals(t.actor.snapshot?.reservations ?? [], []);
-      assertEquals((await t.kv.getChargePoint("CP-1"))?.reservations ?? [], []);
+/** What a reservation test says to a station of each dialect: reservation 7 of connector (EVSE) 1 for OWNER. */
+const RESERVING = {
+  "ocpp1.6": {
+    dialect: OCPP16_ACTOR,
+    boot: BOOT,
+    available: { connectorId: 1, status: "Available", errorCode: "NoError" },
+    reserveNow: (expiryDate: string) => ({ connectorId: 1, expiryDate, idTag: "OWNER", reservationId: 7 }),
+    remoteStart: ["RemoteStartTransaction", { connectorId: 1, idTag: "OTHER" }],
+  },
+  "ocpp2.0.1": {
+    dialect: OCPP201_ACTOR,
+    boot: { reason: "PowerUp", chargingStation: { model: "Volt-2", vendorName: "Acme" } },
+    available: {
+      timestamp: new Date(T0).toISOString(),
+      connectorStatus: "Available",
+      evseId: 1,
+      connectorId: 1,
+    },
+    reserveNow: (expiryDateTime: string) => ({
+      id: 7,
+      expiryDateTime,
+      idToken: { idToken: "OWNER", type: "ISO14443" },
+      evseId: 1,
+    }),
+    remoteStart: ["RequestStartTransaction", {
+      idToken: { idToken: "OTHER", type: "ISO14443" },
+      remoteStartId: 1,
+      evseId: 1,
+    }],
+  },
+} as const;
 
+/** OWNER's session on connector (EVSE) 1 naming reservation 7, started; it returns the session's end. */
+async function ownerStartsOn7(
+  t: Awaited<ReturnType<typeof setUp>>,
+  protocol: keyof typeof RESERVING,
+): Promise<() => Promise<void>> {
+  const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+  if (protocol === "ocpp1.6") {
+    const start = await t.call("StartTransaction", {
+      connectorId: 1,
+      idTag: "OWNER",
+      meterStart: 0,
+      timestamp: at(0),
+      reservationId: 7,
+    }) as [number, string, { transactionId: number }];
+    return async () => {
       await t.call("StopTransaction", {
         transactionId: start[2].transactionId,
         meterStop: 10,
-        timestamp: new Date(T0 + 60_000).toISOString(),
+        timestamp: at(60),
       });
-      await t.call("StatusNotification", { connectorId: 1, status: "Available", errorCode: "NoError" });
-      const other = t.actor.call("RemoteStartTransaction", { connectorId: 1, idTag: "OTHER" }).then(
-        () => null,
-        (e) => e,
-      );
-      const remoteStart = await nthCall(socket, 2);
-      if (remoteStart?.[2] !== "RemoteStartTransaction") {
-        throw new Error(`another driver's remote start was not sent: ${await other}`);
+      await t.call("StatusNotification", RESERVING[protocol].available);
+    };
+  }
+  const event = (eventType: string, seqNo: number, triggerReason: string) =>
+    t.call("TransactionEvent", {
+      eventType,
+      seqNo,
+      timestamp: at(seqNo * 30),
+      triggerReason,
+      transactionInfo: { transactionId: "TX-7" },
+      evse: { id: 1, connectorId: 1 },
+      idToken: { idToken: "OWNER", type: "ISO14443" },
+      // The station names it in every event of the session.
+      reservationId: 7,
+    });
+  await event("Started", 0, "Authorized");
+  return async () => {
+    await event("Updated", 1, "MeterValuePeriodic");
+    await event("Ended", 2, "StopAuthorized");
+    // The Started sent again (its answer lost): a replay.
+    await event("Started", 0, "Authorized");
+    await t.call("StatusNotification", RESERVING[protocol].available);
+  };
+}
+
+for (const protocol of ["ocpp1.6", "ocpp2.0.1"] as const) {
+  for (const answer of ["before", "after", "late"] as const) {
+    const order = {
+      before: "before the ReserveNow's Accepted is recorded",
+      after: "after its Accepted",
+      late: "after the ReserveNow timed out, its Accepted coming late",
+    }[answer];
+    Deno.test(`a ${protocol} start that uses its reservation ${order} leaves the station's record without it`, async () => {
+      const said = RESERVING[protocol];
+      const t = await setUp({ dialect: said.dialect });
+      try {
+        for (const idTag of ["OWNER", "OTHER"]) {
+          await t.kv.putIdTag({ idTag, status: "Accepted", expiryDate: null, parentIdTag: null });
+        }
+        await t.call("BootNotification", said.boot);
+        await t.call("StatusNotification", said.available);
+        const socket = (t.actor as unknown as { socket: FakeSocket }).socket;
+        const reserved = t.actor.call(
+          "ReserveNow",
+          said.reserveNow(new Date(T0 + 3_600_000_000).toISOString()),
+        )
+          .then(() => null, (e) => e);
+        const reserveNow = await nthCall(socket, 1);
+        const accept = async () => {
+          t.actor.frameReceived(JSON.stringify([3, reserveNow[1], { status: "Accepted" }]));
+          if (answer !== "late") assertEquals(await reserved, null);
+        };
+        if (answer === "late") {
+          t.actor.sweep(Number.MAX_SAFE_INTEGER);
+          assert((await reserved) instanceof CallTimeoutError, "the ReserveNow timed out");
+        }
+        if (answer === "after") await accept();
+        const ends = await ownerStartsOn7(t, protocol);
+        if (answer !== "after") await accept();
+        // The late answer is written in its own turn: a Heartbeat after it waits for it.
+        await t.call("Heartbeat", {});
+        assertEquals(t.actor.snapshot?.reservations ?? [], []);
+        assertEquals((await t.kv.getChargePoint("CP-1"))?.reservations ?? [], []);
+
+        await ends();
+        const [action, payload] = said.remoteStart;
+        const other = t.actor.call(action, payload).then(() => null, (e) => e);
+        const remoteStart = await nthCall(socket, 2);
+        if (remoteStart?.[2] !== action) {
+          throw new Error(`another driver's remote start was not sent: ${await other}`);
+        }
+        t.actor.frameReceived(JSON.stringify([3, remoteStart[1], { status: "Accepted" }]));
+        assertEquals(await other, null);
+        assertEquals((await t.kv.getChargePoint("CP-1"))?.reservations ?? [], []);
+      } finally {
+        await t.tearDown();
       }
-      t.actor.frameReceived(JSON.stringify([3, remoteStart[1], { status: "Accepted" }]));
-      assertEquals(await other, null);
-    } finally {
-      await t.tearDown();
-    }
-  });
+    });
+  }
 }
 
 Deno.test("one answer to the call in flight passes the rate limit, not its copies", async () => {

@@ -61,6 +61,20 @@ export function reservationUse<R extends HeldReservation>(
 }
 
 /**
+ * The reservation of a ReserveNow still waiting for its answer (`asked`) that a start names and may use (its
+ * holder, on its connector), when the station's recorded reservations settled nothing (`settled`, used or
+ * not held): the station may take a reservation before we hear its Accepted.
+ */
+export function usedBeforeAnswer<R extends HeldReservation>(
+  asked: readonly R[] | undefined,
+  settled: HeldReservation | null,
+  start: Holder & { connectorId: number; reservationId: number | null },
+): R | null {
+  if (settled || start.reservationId === null || !asked?.length) return null;
+  return reservationUse(asked, start).used;
+}
+
+/**
  * The unexpired reservation of exactly `connectorId` that another reservation (`reservationId`, null for a
  * start) would clash with: one connector holds one reservation (replacing one with its own id is allowed).
  */

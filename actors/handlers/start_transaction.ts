@@ -1,7 +1,7 @@
-import { type Reservation, type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
+import { type SnapshotPatch, withoutReservation } from "../../model/charge_point.ts";
 import { attachTransaction, detachTransaction } from "../../model/connector_state.ts";
 import { judgeIdTag } from "../../model/id_tag.ts";
-import { reservationUse } from "../../model/reservation_holder.ts";
+import { reservationUse, usedBeforeAnswer } from "../../model/reservation_holder.ts";
 import { decideStart } from "../../model/transaction.ts";
 import { isoString, toUtcIso } from "../../protocol/ocppj/time.ts";
 import { requireConnectorId } from "./bounds.ts";
@@ -77,7 +77,7 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
     reservationId: request.reservationId ?? null,
   });
   if (used) snapshot.reservations = withoutReservation(state, used.reservationId, receivedAt);
-  const usedAsked = usedBeforeAccepted(ctx.reservationsAsked, used ?? notHeld, {
+  const usedAsked = usedBeforeAnswer(ctx.reservationsAsked, used ?? notHeld, {
     connectorId: request.connectorId,
     idTag: request.idTag,
     parentIdTag: idTagInfo.parentIdTag ?? null,
@@ -130,16 +130,3 @@ export const startTransaction: Handler<"StartTransaction"> = async (state, reque
       : {}),
   };
 };
-
-/**
- * The reservation a ReserveNow still waiting for its answer asked for that the start names and may use (its
- * holder, on its connector), when the snapshot's reservations settled nothing (`settled`).
- */
-function usedBeforeAccepted(
-  asked: readonly Reservation[] | undefined,
-  settled: Reservation | null,
-  start: Parameters<typeof reservationUse>[1],
-): Reservation | null {
-  if (settled || start.reservationId === null || !asked?.length) return null;
-  return reservationUse(asked, start).used;
-}

@@ -8,7 +8,7 @@ import type { Changes, LogLine } from "../handler.ts";
 import type { Handler201 } from "./handler.ts";
 import { unknownIdTagEvents } from "../unknown_id_tag.ts";
 import { idTagKey } from "../../../model/id_tag.ts";
-import { reservationUse } from "../../../model/reservation_holder.ts";
+import { reservationUse, usedBeforeAnswer } from "../../../model/reservation_holder.ts";
 import type { TransactionRecord } from "../../../model/transaction.ts";
 import { checkIdToken, type IdTokenInfo } from "./id_token.ts";
 import { energyReadings, toMeterRows201 } from "./meter_rows.ts";
@@ -57,6 +57,7 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
   const { transaction } = outcome;
   const changes: Changes = { ...decided };
   const log: LogLine[] = [];
+  const reservationsEnded: number[] = [];
   const fields = {
     transactionId: info.transactionId,
     seqNo: request.seqNo,
@@ -118,15 +119,26 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
     if (JSON.stringify(evses) !== JSON.stringify(state.evses ?? [])) snapshot.evses = evses;
     // H01, by 1.6's rule (§5.13): a transaction of the reservation's holder ends it, named or not; one naming
     // another holder's leaves it held (the ledger flags it: fleet/reservation_service.ts), so the reservation
-    // guards keep refusing others there.
-    if (transaction.idTag !== null && (state.reservations?.length ?? 0) > 0) {
-      const { used, notHeld } = reservationUse(state.reservations!, {
+    // guards keep refusing others there. One it names that a ReserveNow still waiting for its answer asked for
+    // is used all the same (the station may take it before we hear its Accepted). Judged once a session: the
+    // first event that knows both its holder and its reservation; stations may repeat the id in later events.
+    const judged = outcome.stored !== null && outcome.stored.idTag !== "" &&
+      outcome.stored.reservationId !== null;
+    const asked = ctx.reservationsAsked ?? [];
+    if (
+      !judged && transaction.idTag !== null && ((state.reservations?.length ?? 0) > 0 || asked.length > 0)
+    ) {
+      const start = {
         connectorId: transaction.connectorId,
         idTag: transaction.idTag,
         parentIdTag: idTokenInfo?.groupIdToken?.idToken ?? null,
         reservationId: transaction.reservationId,
-      });
+      };
+      const { used, notHeld } = reservationUse(state.reservations ?? [], start);
       if (used) snapshot.reservations = withoutReservation(state, used.reservationId, receivedAt);
+      const ended = used ?? usedBeforeAnswer(asked, notHeld, start);
+      // Remembered by the shell: a ReserveNow of that id answered Accepted after this event holds nothing.
+      if (ended) reservationsEnded.push(ended.reservationId);
       if (notHeld && request.reservationId !== undefined) {
         log.push({
           level: "warn",
@@ -157,6 +169,7 @@ export const transactionEvent: Handler201<"TransactionEvent"> = async (state, re
         : unknownIdTagEvents(ctx, unknownToken, request.idToken.idToken, request.idToken.type)),
     ],
     log,
+    ...(reservationsEnded.length ? { reservationsEnded } : {}),
   };
 };
 

@@ -1,5 +1,5 @@
 import { assertEquals } from "@std/assert";
-import { context, fakeLookups, station } from "../fakes.ts";
+import { context, fakeLookups, reservation, station } from "../fakes.ts";
 import { transactionEvent } from "./transaction_event.ts";
 
 const TAG = { idTag: "CARD", status: "Accepted" as const, expiryDate: null, parentIdTag: "GROUP" };
@@ -93,4 +93,75 @@ Deno.test("2.0.1 TransactionEvent tells an unknown idToken with its type once; n
     idToken: { idToken: "", type: "NoAuthorization" },
   }, context({ lookups: fakeLookups({ nextId: 8 }) }));
   assertEquals(free.events?.map((e) => e.type), ["transaction"]);
+});
+
+Deno.test("2.0.1 TransactionEvent uses the reservation it names that a ReserveNow still waiting for its answer asked for, its holder's only", async () => {
+  const asked = (idTag: string) => [{ ...reservation(3, "2026-05-01T11:00:00.000Z"), idTag }];
+  const started = (reservationId?: number) => ({
+    eventType: "Started" as const,
+    seqNo: 0,
+    timestamp: "2026-05-01T09:59:00Z",
+    triggerReason: "Authorized" as const,
+    transactionInfo: { transactionId: "T-R" },
+    evse: { id: 1, connectorId: 1 },
+    idToken: { idToken: "CARD", type: "ISO14443" as const },
+    ...(reservationId === undefined ? {} : { reservationId }),
+  });
+  const start = (idTag: string, reservationId?: number) =>
+    transactionEvent(
+      station(),
+      started(reservationId),
+      context({ lookups: fakeLookups({ idTags: [TAG] }), reservationsAsked: asked(idTag) }),
+    );
+  const used = await start("CARD", 3);
+  // The snapshot does not hold it yet: the shell remembers the id, so its Accepted holds nothing.
+  assertEquals([used.changes?.snapshot?.reservations, used.reservationsEnded], [undefined, [3]]);
+  // Held by its group: used too.
+  assertEquals((await start("GROUP", 3)).reservationsEnded, [3]);
+  assertEquals((await start("OWNER", 3)).reservationsEnded, undefined);
+  assertEquals((await start("CARD")).reservationsEnded, undefined);
+  // The snapshot's, used by its holder: remembered as well (a late Accepted after a timeout holds nothing).
+  const held = station({ reservations: [{ ...reservation(3, "2026-05-01T11:00:00.000Z"), idTag: "CARD" }] });
+  const fromSnapshot = await transactionEvent(
+    held,
+    started(3),
+    context({ lookups: fakeLookups({ idTags: [TAG] }) }),
+  );
+  assertEquals([fromSnapshot.changes?.snapshot?.reservations, fromSnapshot.reservationsEnded], [[], [3]]);
+});
+
+Deno.test("2.0.1 TransactionEvent ends its reservation once: a later event naming it again, or a replay, ends nothing", async () => {
+  const made = { ...reservation(3, "2026-05-01T11:00:00.000Z"), idTag: "CARD" };
+  const first = await transactionEvent(station(), {
+    eventType: "Started",
+    seqNo: 0,
+    timestamp: "2026-05-01T09:59:00Z",
+    triggerReason: "Authorized",
+    transactionInfo: { transactionId: "T-R" },
+    evse: { id: 1, connectorId: 1 },
+    idToken: { idToken: "CARD", type: "ISO14443" },
+    reservationId: 3,
+  }, context({ lookups: fakeLookups({ idTags: [TAG] }), reservationsAsked: [made] }));
+  assertEquals(first.reservationsEnded, [3]);
+  const stored = first.changes!.transactionsStarted![0]!;
+  // A reservation made again under that id (the station holds it now): the session used the first one already.
+  const again = (seqNo: number) =>
+    transactionEvent(
+      station({ reservations: [made] }),
+      {
+        eventType: "Updated",
+        seqNo,
+        timestamp: "2026-05-01T10:05:00Z",
+        triggerReason: "MeterValuePeriodic",
+        transactionInfo: { transactionId: "T-R" },
+        evse: { id: 1, connectorId: 1 },
+        idToken: { idToken: "CARD", type: "ISO14443" },
+        reservationId: 3,
+      },
+      context({ lookups: fakeLookups({ idTags: [TAG], transactions: [stored] }), reservationsAsked: [made] }),
+    );
+  const later = await again(1);
+  assertEquals([later.changes?.snapshot?.reservations, later.reservationsEnded], [undefined, undefined]);
+  const replayed = await again(0);
+  assertEquals([replayed.changes?.snapshot, replayed.reservationsEnded], [undefined, undefined]);
 });
