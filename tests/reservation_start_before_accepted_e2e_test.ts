@@ -2,14 +2,16 @@
  * OCPP 1.6 §5.13: a station may take a reservation and its holder may start on it (StartTransaction naming its
  * reservationId) before the station's Accepted to the ReserveNow reaches us. Used, it holds nothing: once the
  * session stopped, another driver's remote start and StartTransaction on that connector go through, and the
- * station's record (`GET /charge-points/{id}`) lists no reservation. Both orders: the start before the Accepted,
- * and after it. A raw `ws` 1.6 station; the operator's reservation and remote start over HTTP; KV and PostgreSQL.
+ * station's record (`GET /charge-points/{id}`) lists no reservation. Three orders: the start before the Accepted,
+ * after it, and after the ReserveNow timed out with the Accepted coming late. A raw `ws` 1.6 station; the
+ * operator's reservation and remote start over HTTP; KV and PostgreSQL.
  */
 import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import {
   callReachesStation,
+  lateAcceptStored,
   reservationTestOnBothStores,
   reserveForOwner,
 } from "./helpers/reservation_stores.ts";
@@ -78,12 +80,21 @@ async function connectorFreeForOthers(server: ApiTestServer, socket: RawSocket, 
   assertEquals(used.state, "used");
 }
 
-for (const startFirst of [true, false]) {
-  const order = startFirst ? "before the station's Accepted reached us" : "after its Accepted";
+const ORDERS = {
+  before: "before the station's Accepted reached us",
+  after: "after its Accepted",
+  late: "after the ReserveNow timed out, its Accepted coming late",
+} as const;
+
+for (const [answer, order] of Object.entries(ORDERS)) {
   reservationTestOnBothStores(
-    { withoutPostgres, callTimeoutMs: 10_000, station: (s) => bootedRawStation(`${s.wsUrl}/${CP}`) },
+    {
+      withoutPostgres,
+      callTimeoutMs: answer === "late" ? 300 : 10_000,
+      station: (s) => bootedRawStation(`${s.wsUrl}/${CP}`),
+    },
     `a 1.6 reservation its holder started on ${order} holds the connector no more once the session ends`,
-    `rsv2_start_${startFirst ? "early" : "late"}`,
+    `rsv2_start_${{ before: "early", after: "late", late: "timed_out" }[answer]}`,
     async (server, socket) => {
       const asked = reserveForOwner(server, CP);
       const call = await socket.next(10_000) as unknown[];
@@ -91,12 +102,21 @@ for (const startFirst of [true, false]) {
       const id = (call[3] as Json).reservationId as number;
       const accept = async () => {
         socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+        if (answer === "late") return await lateAcceptStored(server, CP, id);
         const made = await asked;
         assertEquals(made.status, 201, JSON.stringify(made.body));
       };
-      if (!startFirst) await accept();
+      if (answer === "late") {
+        const timedOut = await asked;
+        assertEquals(
+          [timedOut.status, timedOut.body.details?.held],
+          [504, true],
+          JSON.stringify(timedOut.body),
+        );
+      }
+      if (answer === "after") await accept();
       const transactionId = await ownerStarts(socket, id);
-      if (startFirst) await accept();
+      if (answer !== "after") await accept();
       await sessionEnds(socket, transactionId);
       await connectorFreeForOthers(server, socket, id, order);
     },

@@ -11,6 +11,7 @@ import type { ApiTestServer } from "./helpers/api.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import {
   callReachesStation,
+  lateAcceptStored,
   reservationTestOnBothStores,
   reserveForOwner,
 } from "./helpers/reservation_stores.ts";
@@ -51,19 +52,6 @@ function startReachesStation(server: ApiTestServer, socket: RawSocket, when: str
     body: { idToken: { idToken: "STRANGER", type: "Central" }, remoteStartId: 1, evseId: 1 },
   });
   return callReachesStation(socket, start, "RequestStartTransaction", when);
-}
-
-async function lateAnswerStored(server: ApiTestServer, id: number): Promise<void> {
-  await eventually(
-    async () => {
-      const rows = (await server.json(`/api/v1/charge-points/${CP}/commands`)).body.items as Json[];
-      return rows.some((r) =>
-        r.action === "ReserveNow" && r.payload?.id === id && r.lateAnswer?.response?.status === "Accepted"
-      );
-    },
-    5000,
-    "the late Accepted on its row",
-  );
 }
 
 /** The ledger's reservation `id` ends `state`, for the station's word. */
@@ -124,7 +112,7 @@ onBothStores(
     // The ledger ends it too: its unconfirmed hold held every node of the station until its expiry.
     await ledgerEnded(server, call.id, "cancelled");
     socket.send(JSON.stringify([3, call.messageId, { status: "Accepted" }]));
-    await lateAnswerStored(server, call.id);
+    await lateAcceptStored(server, CP, call.id);
     await startReachesStation(server, socket, "removed, then Accepted late");
   },
 );
@@ -137,7 +125,7 @@ onBothStores(
     const call = await reserveNowCall(socket);
     assertEquals((await asked).status, 504);
     socket.send(JSON.stringify([3, call.messageId, { status: "Accepted" }]));
-    await lateAnswerStored(server, call.id);
+    await lateAcceptStored(server, CP, call.id);
     await statusUpdate(socket, call.id, "Expired");
     await startReachesStation(server, socket, "accepted late, then expired");
     await ledgerEnded(server, call.id, "expired");

@@ -10,6 +10,7 @@
  */
 import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./api.ts";
+import { eventually } from "./server.ts";
 import { type StoreKind, withApiServer } from "./api_on_store.ts";
 import type { RawSocket } from "./station.ts";
 
@@ -87,4 +88,27 @@ export function reserveForOwner(server: ApiTestServer, chargePointId: string) {
       expiryDate: new Date(Date.now() + 3_600_000).toISOString(),
     },
   });
+}
+
+/** The late Accepted to ReserveNow `id` (1.6 `reservationId`, 2.0.1 `id`) is written on the command's row. */
+export async function lateAcceptStored(
+  server: ApiTestServer,
+  chargePointId: string,
+  id: number,
+): Promise<void> {
+  await eventually(
+    async () => {
+      const rows = (await server.json(`/api/v1/charge-points/${chargePointId}/commands`)).body.items as {
+        action: string;
+        payload?: { id?: number; reservationId?: number };
+        lateAnswer?: { response?: { status?: string } };
+      }[];
+      return rows.some((r) =>
+        r.action === "ReserveNow" && (r.payload?.id ?? r.payload?.reservationId) === id &&
+        r.lateAnswer?.response?.status === "Accepted"
+      );
+    },
+    5000,
+    "the late Accepted on its row",
+  );
 }
