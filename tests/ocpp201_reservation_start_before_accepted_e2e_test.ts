@@ -12,12 +12,13 @@ import { assertEquals } from "@std/assert";
 import type { ApiTestServer } from "./helpers/api.ts";
 import { ignoreWithoutPostgres } from "./helpers/postgres.ts";
 import {
+  ANSWER_ORDERS,
+  type AnswerOrder,
   callReachesStation,
-  lateAcceptStored,
+  ledgerHasUsed,
+  reservationAsked,
   reservationTestOnBothStores,
-  reserveForOwner,
 } from "./helpers/reservation_stores.ts";
-import { eventually } from "./helpers/server.ts";
 import { bootedRaw201Station, rawAnswer, type RawSocket } from "./helpers/station.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -100,24 +101,10 @@ async function evseFreeForOthers(server: ApiTestServer, socket: RawSocket, id: n
     timestamp: new Date(Date.now() + 5000).toISOString(),
   });
   assertEquals(other, "Accepted", `${when}: STRANGER's start`);
-  const used = await eventually(
-    async () => {
-      const { body } = await server.json(`/api/v1/reservations/${id}`, { as: "viewer" });
-      return body.state !== "active" ? body : null;
-    },
-    5000,
-    `${when}: reservation ${id} ended in the ledger`,
-  );
-  assertEquals(used.state, "used");
+  await ledgerHasUsed(server, id, when);
 }
 
-const ORDERS = {
-  before: "before the station's Accepted reached us",
-  after: "after its Accepted",
-  late: "after the ReserveNow timed out, its Accepted coming late",
-} as const;
-
-for (const [answer, order] of Object.entries(ORDERS)) {
+for (const [answer, order] of Object.entries(ANSWER_ORDERS) as [AnswerOrder, string][]) {
   reservationTestOnBothStores(
     {
       withoutPostgres,
@@ -127,24 +114,7 @@ for (const [answer, order] of Object.entries(ORDERS)) {
     `a 2.0.1 reservation its holder started on ${order} holds the EVSE no more once the session ends`,
     `rsv3_start201_${answer}`,
     async (server, socket) => {
-      const asked = reserveForOwner(server, CP);
-      const call = await socket.next(10_000) as unknown[];
-      assertEquals(call[2], "ReserveNow");
-      const id = (call[3] as Json).id as number;
-      const accept = async () => {
-        socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
-        if (answer === "late") return await lateAcceptStored(server, CP, id);
-        const made = await asked;
-        assertEquals(made.status, 201, JSON.stringify(made.body));
-      };
-      if (answer === "late") {
-        const timedOut = await asked;
-        assertEquals(
-          [timedOut.status, timedOut.body.details?.held],
-          [504, true],
-          JSON.stringify(timedOut.body),
-        );
-      }
+      const { id, accept } = await reservationAsked(server, socket, CP, answer);
       const session = ownerSession(socket, id);
       if (answer === "after") await accept();
       await session.starts();

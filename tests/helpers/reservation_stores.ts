@@ -112,3 +112,53 @@ export async function lateAcceptStored(
     "the late Accepted on its row",
   );
 }
+
+/** When the station's Accepted to the operator's ReserveNow comes, against its holder's start. */
+export const ANSWER_ORDERS = {
+  before: "before the station's Accepted reached us",
+  after: "after its Accepted",
+  late: "after the ReserveNow timed out, its Accepted coming late",
+} as const;
+export type AnswerOrder = keyof typeof ANSWER_ORDERS;
+
+/**
+ * An operator's reservation for OWNER (`reserveForOwner`) and the station's ReserveNow CALL, not answered yet:
+ * its reservation id (1.6 `reservationId`, 2.0.1 `id`) and `accept`, which sends the Accepted and waits until it
+ * is recorded (201; for `late`, on the timed-out row, the 504 `held` checked first: give a short CALL_TIMEOUT_MS).
+ */
+export async function reservationAsked(
+  server: ApiTestServer,
+  socket: RawSocket,
+  chargePointId: string,
+  answer: AnswerOrder,
+): Promise<{ id: number; accept: () => Promise<void> }> {
+  const asked = reserveForOwner(server, chargePointId);
+  const call = await socket.next(10_000) as unknown[];
+  assertEquals(call[2], "ReserveNow");
+  const payload = call[3] as { id?: number; reservationId?: number };
+  const id = (payload.id ?? payload.reservationId)!;
+  if (answer === "late") {
+    const timedOut = await asked;
+    assertEquals([timedOut.status, timedOut.body.details?.held], [504, true], JSON.stringify(timedOut.body));
+  }
+  const accept = async () => {
+    socket.send(JSON.stringify([3, call[1], { status: "Accepted" }]));
+    if (answer === "late") return await lateAcceptStored(server, chargePointId, id);
+    const made = await asked;
+    assertEquals(made.status, 201, JSON.stringify(made.body));
+  };
+  return { id, accept };
+}
+
+/** Reservation `id` ended in the ledger as `used` (its holder's start used it). */
+export async function ledgerHasUsed(server: ApiTestServer, id: number, when: string): Promise<void> {
+  const ended = await eventually(
+    async () => {
+      const { body } = await server.json(`/api/v1/reservations/${id}`, { as: "viewer" });
+      return body.state !== "active" ? body : null;
+    },
+    5000,
+    `${when}: reservation ${id} ended in the ledger`,
+  );
+  assertEquals(ended.state, "used");
+}
