@@ -6,6 +6,18 @@
  * and a release would list the dead connection as open, for the next query to hang on. So once a call on it
  * failed as unavailable, a clean-up sent with `unlessLost` is not sent and `release` does nothing.
  *
+ * A connection can also close BETWEEN two statements (its backend terminated while it sits reserved, its idle
+ * bound firing while the node stalled, the network): no call failed, and postgres.js 3.4.9 still hands the next
+ * statement to it. Written on no socket, it throws in a timer (`connection_loss_guard.ts`) before postgres.js
+ * clears its pending write (`connection.js` `nextWrite`): the statement is never answered, nor the ROLLBACK
+ * after it, and the connection, released or reconnected, never sends its StartupMessage (the pool's next
+ * queries were never answered, or failed at CONNECT_TIMEOUT). So it learns the close: postgres.js tells a
+ * connection's own `onclose` (as it does for `begin`), reached through `onexecute`, which postgres.js calls
+ * for a statement written without being described first (one without parameters, or prepared already: every
+ * caller's first, `begin`, `set ...`; a connection not learnt so is as before).
+ * Once closed it is lost, and a statement made on it is failed with the close's error instead of sent, as is
+ * one postgres.js still held back for it.
+ *
  * A call whose bound expired (`sql.ts` `bounded`) gives its connection up (`giveUp`): the statement PostgreSQL
  * is still running on it is cancelled, so the transaction fails, is rolled back and the connection comes back
  * to the pool, instead of staying reserved for as long as the statement runs (a pool of few connections ran
@@ -32,8 +44,24 @@ import { cancelStatement, type Statement } from "./call_statements.ts";
 import { reserveConnection } from "./reserve.ts";
 import { isUnavailable } from "./sql.ts";
 
+/** postgres.js's pool connection (3.4.9 `connection.js`): its `onclose` is told once when its socket closes. */
+type PoolConnection = { onclose: ((error: unknown) => void) | null };
+
+/** postgres.js's fields of a query (`query.js`) that hand it to its connection, or fail it. */
+type Handed = {
+  handler: (query: Handed) => void;
+  reject: (error: unknown) => void;
+  options: { onexecute?: (connection: PoolConnection) => boolean };
+};
+
 export class ReservedConnection {
   #lost = false;
+  /** The pool connection serving it, once its first statement was handed to it; null after the release. */
+  #connection: PoolConnection | null = null;
+  /** The error its connection closed with, once closed while reserved. */
+  #closed: unknown = null;
+  /** postgres.js's handler of the reserved connection's statements, which writes them on the connection. */
+  #send: ((query: Handed) => void) | null = null;
   /** The statements made on it, to find the one running when it is given up. */
   readonly #statements: Statement[] = [];
   /** The CancelRequest sent when it was given up, settled once answered (`release` waits for it). */
@@ -43,7 +71,12 @@ export class ReservedConnection {
 
   private constructor(private readonly reserved: ReservedSql) {
     const remember = <T>(made: T): T => {
-      if (made instanceof Promise) this.#statements.push(made as unknown as Statement);
+      if (!(made instanceof Promise)) return made;
+      this.#statements.push(made as unknown as Statement);
+      const handed = made as unknown as Handed;
+      this.#send ??= handed.handler;
+      handed.handler = this.#sendUnlessClosed;
+      if (this.#connection === null) handed.options.onexecute ??= this.#learnConnection;
       return made;
     };
     this.sql = new Proxy(reserved, {
@@ -55,6 +88,35 @@ export class ReservedConnection {
       },
     });
   }
+
+  /** A statement handed on while the connection is open; failed, unsent, once it closed. */
+  readonly #sendUnlessClosed = (query: Handed): void => {
+    if (this.#closed !== null) return query.reject(this.#closed);
+    this.#send!(query);
+  };
+
+  /** postgres.js's `onexecute` (told the connection a statement was written on; true: it may take more). */
+  readonly #learnConnection = (connection: PoolConnection): boolean => {
+    if (this.#connection === null && this.#closed === null) {
+      this.#connection = connection;
+      connection.onclose = this.#connectionClosed;
+    }
+    return true;
+  };
+
+  /**
+   * The connection closed while reserved: its session is gone, nothing more is sent on it. postgres.js failed
+   * what it had sent; a statement it still held back for the connection (queued behind one that must be
+   * described first, or past `max_pipeline`) it drops with the reservation, unsettled: failed here.
+   */
+  readonly #connectionClosed = (error: unknown): void => {
+    this.#closed = error;
+    this.#lost = true;
+    this.#connection = null;
+    for (const statement of this.#statements) {
+      if (statement.executed) (statement as unknown as Handed).reject(error);
+    }
+  };
 
   static async reserve(pool: Sql): Promise<ReservedConnection> {
     return new ReservedConnection(await reserveConnection(pool));
@@ -98,7 +160,7 @@ export class ReservedConnection {
   release(): void {
     this.#statements.length = 0;
     if (this.#lost) return;
-    if (this.#cancels.length === 0) return this.reserved.release();
+    if (this.#cancels.length === 0) return this.#giveBack();
     void this.#releaseOnceCancelSpent(this.#cancels.splice(0));
   }
 
@@ -116,6 +178,13 @@ export class ReservedConnection {
     } catch {
       await this.unlessLost(() => this.reserved`rollback`).catch(() => {});
     }
-    if (!this.#lost) this.reserved.release();
+    if (!this.#lost) this.#giveBack();
+  }
+
+  /** Back to the pool, whose connection no longer tells this one of its close. */
+  #giveBack(): void {
+    if (this.#connection?.onclose === this.#connectionClosed) this.#connection.onclose = null;
+    this.#connection = null;
+    this.reserved.release();
   }
 }
