@@ -22,10 +22,14 @@
  */
 import type { Statement } from "./call_statements.ts";
 
-/** SQLSTATEs of a session ended by the server: admin_shutdown (pg_terminate_backend too), crash_shutdown. */
-const TERMINATED = new Set(["57P01", "57P02"]);
+/**
+ * SQLSTATEs of a session ended by the server: admin_shutdown (pg_terminate_backend too), crash_shutdown, and
+ * idle_in_transaction_session_timeout (a transaction's idle bound, `postgres_transaction_bounds.ts`: its
+ * FATAL, read while the transaction's late COMMIT ran, is kept the same way and refused the next query).
+ */
+const TERMINATED = new Set(["57P01", "57P02", "25P03"]);
 
-/** True for the error of a session the server ended (57P01, 57P02). */
+/** True for the error of a session the server ended (57P01, 57P02, 25P03). */
 export function isTermination(err: unknown): boolean {
   return TERMINATED.has((err as { code?: unknown } | null)?.code as string);
 }

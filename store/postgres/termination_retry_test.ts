@@ -3,7 +3,7 @@ import { execute, fakeQuery } from "../../tests/helpers/fake_query.ts";
 import { askedOnceMoreAfterTermination, isTermination } from "./termination_retry.ts";
 
 Deno.test("askedOnceMoreAfterTermination(): a query refused with a termination is asked once more", async () => {
-  for (const code of ["57P01", "57P02"]) {
+  for (const code of ["57P01", "57P02", "25P03"]) {
     const { query, asked } = fakeQuery([code]);
     execute(askedOnceMoreAfterTermination(query));
     assertEquals(await query, "ok");
