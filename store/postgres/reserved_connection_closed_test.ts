@@ -8,73 +8,39 @@
  */
 import { assertEquals, assertNotEquals } from "@std/assert";
 import type { Sql } from "postgres";
-import { createMemoryLogger } from "../../logger.ts";
-import { openPostgresPool } from "../../postgres_pool.ts";
-import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
-import { guardAgainstConnectionLoss } from "./connection_loss_guard.ts";
+import { assertAnsweredPromptly, onGuardedPoolOfOne, within } from "../../tests/helpers/guarded_pool.ts";
+import { ignoreWithoutPostgres } from "../../tests/helpers/postgres.ts";
 import { ReservedConnection } from "./reserved_connection.ts";
-import { storePool } from "./store_pool.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL reserved connection close tests");
 
-/** What `query` settled with ("ok", or its error's code), or "no answer" when it did not settle within `ms`. */
-async function within(ms: number, query: PromiseLike<unknown>): Promise<string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<string>((r) => timer = setTimeout(() => r("no answer"), ms));
-  try {
-    return await Promise.race([
-      Promise.resolve(query).then(() => "ok", (e: { code?: string }) => String(e.code ?? e)),
-      late,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Runs `fn` on a store's pool of one, with the connection-loss guard, which must log nothing. */
-function onGuardedPoolOfOne(fn: (pool: Sql, observer: Sql) => Promise<void>): () => Promise<void> {
-  return () =>
-    withFreshDatabase(async (url, observer) => {
-      const pool = storePool(openPostgresPool(url, { max: 1, onnotice: () => {} }));
-      const logger = createMemoryLogger();
-      const unguard = guardAgainstConnectionLoss(logger);
-      try {
-        await fn(pool, observer);
-        assertEquals(logger.lines.map((l) => l.msg), [], "nothing is written on a closed connection");
-      } finally {
-        await pool.end({ timeout: 1 });
-        await new Promise((r) => setTimeout(r, 10));
-        unguard();
-      }
-    });
-}
-
-/** The pool's next query and next transaction are answered, each within 2 s. */
-async function assertAnsweredPromptly(pool: Sql): Promise<void> {
-  assertEquals(await within(2_000, pool`select 1`), "ok", "the next query is answered");
-  assertEquals(
-    await within(2_000, pool.begin((tx) => tx`select 1`)),
-    "ok",
-    "the next transaction is answered",
-  );
-}
-
-/** Until the pid's backend is gone from this database (its session ended). */
-async function gone(observer: Sql, pid: number): Promise<void> {
+/** Terminates the backend `pid` of this database, and waits until its session is gone and its close read. */
+async function terminate(observer: Sql, pid: number): Promise<void> {
+  await observer`
+    select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid = ${pid}
+  `;
   for (let tries = 0; tries < 200; tries++) {
     const rows = await observer`select 1 from pg_stat_activity where pid = ${pid}`;
-    if (rows.length === 0) return;
+    if (rows.length === 0) return await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`The backend ${pid} is still there after 2 s`);
 }
 
-/** What a reserved connection's caller does on a failure: rolls back unless lost, and releases. */
-async function cleanUp(conn: ReservedConnection, failure: unknown): Promise<string> {
-  conn.failed(failure);
-  const rolledBack = await within(2_000, conn.unlessLost(() => conn.sql`rollback`));
+/**
+ * The insert after the close is refused at once, the caller's clean-up (ROLLBACK unless lost, release) sends
+ * nothing, the pool answers and nothing of the transaction was committed.
+ */
+async function assertNothingMoreSent(pool: Sql, observer: Sql, conn: ReservedConnection): Promise<void> {
+  const next = await within(2_000, conn.sql`insert into runs values (2)`);
+  assertNotEquals(next, "ok");
+  assertNotEquals(next, "no answer", "the statement after the close is refused at once");
+  conn.failed(next);
+  assertEquals(await within(2_000, conn.unlessLost(() => conn.sql`rollback`)), "ok");
+  assertEquals(conn.lost, true);
   conn.release();
-  return rolledBack;
+  await assertAnsweredPromptly(pool);
+  assertEquals((await observer`select n from runs`).length, 0, "nothing of it was committed");
 }
 
 Deno.test({
@@ -87,20 +53,8 @@ Deno.test({
     const [me] = await conn.sql<
       { pid: number }[]
     >`insert into runs values (1) returning pg_backend_pid() as pid`;
-    await observer`
-      select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid = ${
-      me!.pid
-    }
-    `;
-    await gone(observer, me!.pid);
-    await new Promise((r) => setTimeout(r, 100)); // its close read
-    const next = await within(2_000, conn.sql`insert into runs values (2)`);
-    assertNotEquals(next, "ok");
-    assertNotEquals(next, "no answer", "the statement after the close is refused at once");
-    assertEquals(await cleanUp(conn, next), "ok");
-    assertEquals(conn.lost, true);
-    await assertAnsweredPromptly(pool);
-    assertEquals((await observer`select n from runs`).length, 0, "nothing of it was committed");
+    await terminate(observer, me!.pid);
+    await assertNothingMoreSent(pool, observer, conn);
   }),
 });
 
@@ -116,12 +70,7 @@ Deno.test({
     await conn.sql`insert into runs values (1)`;
     // The node pauses (a stall, a long computation): PostgreSQL ends the session 200 ms into it.
     await new Promise((r) => setTimeout(r, 600));
-    const next = await within(2_000, conn.sql`insert into runs values (2)`);
-    assertNotEquals(next, "ok");
-    assertNotEquals(next, "no answer", "the statement after the close is refused at once");
-    assertEquals(await cleanUp(conn, next), "ok");
-    await assertAnsweredPromptly(pool);
-    assertEquals((await observer`select n from runs`).length, 0, "nothing of it was committed");
+    await assertNothingMoreSent(pool, observer, conn);
   }),
 });
 
@@ -132,13 +81,7 @@ Deno.test({
   fn: onGuardedPoolOfOne(async (pool, observer) => {
     const conn = await ReservedConnection.reserve(pool);
     const [me] = await conn.sql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    await observer`
-      select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid = ${
-      me!.pid
-    }
-    `;
-    await gone(observer, me!.pid);
-    await new Promise((r) => setTimeout(r, 100)); // its close read
+    await terminate(observer, me!.pid);
     // No statement of it failed: the clean-up a caller sends anyway (migrate.ts' reset) is not sent either.
     assertEquals(await within(2_000, conn.unlessLost(() => conn.sql`reset statement_timeout`)), "ok");
     assertEquals(conn.lost, true);

@@ -6,19 +6,18 @@
  */
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
 import type { Sql, TransactionSql } from "postgres";
-import { createMemoryLogger } from "../../logger.ts";
-import { openPostgresPool } from "../../postgres_pool.ts";
 import { execute, fakeQuery } from "../../tests/helpers/fake_query.ts";
+import {
+  assertAnsweredPromptly,
+  onGuardedPoolOfOne,
+  outcome,
+  poolOfOne,
+  within,
+} from "../../tests/helpers/guarded_pool.ts";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
-import { guardAgainstConnectionLoss } from "./connection_loss_guard.ts";
 import { storePool } from "./store_pool.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL store pool termination tests");
-
-/** What a query settled with: "ok", or its error's code. */
-function outcome(query: PromiseLike<unknown>): Promise<string> {
-  return Promise.resolve(query).then(() => "ok", (e: { code?: string }) => String(e.code ?? e));
-}
 
 /** Terminates the backend of this database running exactly `statement` once it runs; its pid. */
 async function terminateRunning(observer: Sql, statement: string): Promise<number> {
@@ -31,11 +30,6 @@ async function terminateRunning(observer: Sql, statement: string): Promise<numbe
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`No backend ran "${statement}" within 5 s`);
-}
-
-/** A pool of one connection, so the next query surely lands on the connection whose backend was killed. */
-function poolOfOne(url: string): Sql {
-  return storePool(openPostgresPool(url, { max: 1, onnotice: () => {} }));
 }
 
 /**
@@ -99,48 +93,6 @@ Deno.test({
     assertEquals([answer[0]?.one, begun], [1, 1]);
   }),
 });
-
-/** What `query` settled with (as `outcome`), or "no answer" when it did not settle within `ms`. */
-async function within(ms: number, query: PromiseLike<unknown>): Promise<string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<string>((r) => timer = setTimeout(() => r("no answer"), ms));
-  try {
-    return await Promise.race([outcome(query), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * Runs `fn` on a pool of one with the connection-loss guard installed, which logs (rather than crash) a write
- * postgres.js 3.4.9 makes on a closed socket: `fn` must leave none. Ends the pool and the guard whatever `fn` did.
- */
-function onGuardedPoolOfOne(fn: (pool: Sql, observer: Sql) => Promise<void>): () => Promise<void> {
-  return () =>
-    withFreshDatabase(async (url, observer) => {
-      const pool = poolOfOne(url);
-      const logger = createMemoryLogger();
-      const unguard = guardAgainstConnectionLoss(logger);
-      try {
-        await fn(pool, observer);
-        assertEquals(logger.lines.map((l) => l.msg), [], "nothing is written on a closed connection");
-      } finally {
-        await pool.end({ timeout: 1 });
-        await new Promise((r) => setTimeout(r, 10));
-        unguard();
-      }
-    });
-}
-
-/** The next plain query and the next transaction on `pool` are answered, each within 2 s. */
-async function assertAnsweredPromptly(pool: Sql): Promise<void> {
-  assertEquals(await within(2_000, pool`select 1`), "ok", "the next query is answered");
-  assertEquals(
-    await within(2_000, pool.begin((tx) => tx`select 1`)),
-    "ok",
-    "the next transaction is answered",
-  );
-}
 
 /**
  * postgres.js's `begin`, faked on `tx`: the callback's answer, unless the connection closes first (`close`),
