@@ -42,8 +42,13 @@ export const ConfigSchema = z.object({
    * session's stop is far bigger than any other frame, and refusing it would lose the transaction.
    */
   MAX_TRANSACTION_FRAME_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
-  /** Bad frames tolerated per connection before it is closed with 1002. */
+  /**
+   * Bad frames tolerated before the connection is closed with 1002: the count leaks MAX_BAD_FRAMES per
+   * BAD_FRAMES_WINDOW_S, so only that many within about the window close it (a flood), not a malformed frame
+   * now and then over a connection of weeks.
+   */
   MAX_BAD_FRAMES: int(1, 1_000_000).default(10),
+  BAD_FRAMES_WINDOW_S: int(1, 7 * 86_400).default(600),
   /** Idle sockets are pinged this often; a peer that does not pong in time is dropped. 0 disables. */
   PING_INTERVAL_S: int(0, 3600).default(60),
   /**

@@ -65,3 +65,11 @@ Deno.test("parseConfig() ends a graceful stop's waits before the supervisor's SI
     "SHUTDOWN_DEADLINE_S=12 must be less than WORKER_STOP_GRACE_S=10",
   );
 });
+
+Deno.test("parseConfig() forgives MAX_BAD_FRAMES bad frames per BAD_FRAMES_WINDOW_S, 600 s unless told", () => {
+  assertEquals(parseConfig({}).BAD_FRAMES_WINDOW_S, 600);
+  assertEquals(parseConfig({ BAD_FRAMES_WINDOW_S: "2" }).BAD_FRAMES_WINDOW_S, 2);
+  for (const bad of ["0", "-5", "1.5", "ten", String(7 * 86_400 + 1)]) {
+    assertThrows(() => parseConfig({ BAD_FRAMES_WINDOW_S: bad }), Error, "BAD_FRAMES_WINDOW_S");
+  }
+});

@@ -222,6 +222,7 @@ export async function startServer(
       maxFrameBytes: config.MAX_FRAME_BYTES,
       maxTransactionFrameBytes: config.MAX_TRANSACTION_FRAME_BYTES,
       maxBadFrames: config.MAX_BAD_FRAMES,
+      badFramesWindowMs: config.BAD_FRAMES_WINDOW_S * 1000,
       singleUseIdTags: config.SINGLE_USE_ID_TAGS,
       lastSeenIntervalMs: config.LAST_SEEN_INTERVAL_S * 1000,
     },

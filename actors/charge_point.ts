@@ -84,6 +84,7 @@ import type {
   HandlerSecurityEvent,
 } from "./handlers/handler.ts";
 import { Mailbox } from "./mailbox.ts";
+import { BadFrames } from "./bad_frames.ts";
 import { NoisyLines } from "./noisy_lines.ts";
 import {
   type ProtocolErrors,
@@ -288,7 +289,8 @@ export class ChargePointActor {
   #heldRefusals = 0;
   /** What the load changed in the record (the OCPP version, expired reservations): written with the next commit. */
   #loadPatch: SnapshotPatch | null = null;
-  #badFrames = 0;
+  /** The bad frames still counted towards MAX_BAD_FRAMES (leaking with time); made at the first one. */
+  #badFrames: BadFrames | null = null;
   /**
    * The station's protocol errors counted since its record's were last written (null: none new): written
    * with its next commit, or by a commit of their own at most every PROTOCOL_ERRORS_WRITE_INTERVAL_MS, so a
@@ -922,9 +924,10 @@ export class ChargePointActor {
 
   /** Counts a bad frame; closes after too many, else writes the protocol errors when due (`#writeProtocolErrorsIfDue`). */
   #countBadFrame(): Promise<void> | undefined {
-    this.#badFrames++;
-    if (this.#badFrames >= this.deps.settings.maxBadFrames) {
-      this.log.warn("closing after too many bad frames", { badFrames: this.#badFrames });
+    const { maxBadFrames, badFramesWindowMs } = this.deps.settings;
+    const badFrames = this.#badFrames ??= new BadFrames({ limit: maxBadFrames, windowMs: badFramesWindowMs });
+    if (badFrames.add(this.#elapsedMs())) {
+      this.log.warn("closing after too many bad frames", { badFrames: badFrames.count });
       // The close's own write carries the protocol errors.
       this.close(CLOSE_CODES.protocolError, "Too many bad frames");
       return;

@@ -118,6 +118,9 @@ async function setUp(
     maxTransactionFrameBytes?: number;
     lastSeenIntervalMs?: number;
     maxBadFrames?: number;
+    badFramesWindowMs?: number;
+    /** The clock for intervals; unless told, the fake clock that moves 1 s with every now(). */
+    monotonicMs?: () => number;
     dialect?: ActorDialect;
     /** The station's snapshot stored before it connects. */
     stored?: ChargePointRecord;
@@ -147,7 +150,7 @@ async function setUp(
     frames: options.frames ?? new FrameLog(0, 0),
     now: () => new Date(clock += 1000),
     // The fake clock, read without moving it: it advances with the actor's now().
-    monotonicMs: () => clock,
+    monotonicMs: options.monotonicMs ?? (() => clock),
     newMessageId: () => `m${++ids}`,
     vendors: {},
     settings: {
@@ -160,6 +163,7 @@ async function setUp(
         ? { maxTransactionFrameBytes: options.maxTransactionFrameBytes }
         : {}),
       maxBadFrames: options.maxBadFrames ?? 10,
+      badFramesWindowMs: options.badFramesWindowMs ?? 600_000,
       singleUseIdTags: false,
       ...(options.lastSeenIntervalMs === undefined ? {} : { lastSeenIntervalMs: options.lastSeenIntervalMs }),
     },
@@ -1464,6 +1468,68 @@ Deno.test("frames we refuse are the station's protocol errors: counted, the last
     assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors!.count, 1);
     await t.call("StatusNotification", CHARGING);
     assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, last);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+/** Sends a CALL without its payload (a bad frame, answered with a CALLERROR) and waits for that answer. */
+async function sendBadFrame(t: Awaited<ReturnType<typeof setUp>>, id: string): Promise<void> {
+  t.actor.frameReceived(`[2,"${id}","Heartbeat"]`);
+  const answered = () => t.sent().some((f) => Array.isArray(f) && f[0] === 4 && f[1] === id);
+  await until(answered);
+  assert(answered(), `bad frame "${id}" answered`);
+}
+
+Deno.test("MAX_BAD_FRAMES bad frames spread over a long time do not close the connection", async () => {
+  let elapsedMs = 0;
+  const t = await setUp({ maxBadFrames: 10, badFramesWindowMs: 600_000, monotonicMs: () => elapsedMs });
+  try {
+    await t.call("BootNotification", BOOT);
+    // One a minute for an hour: as fast as the tolerance refills (10 per 600 s), six times the limit in all.
+    for (let i = 0; i < 60; i++) {
+      elapsedMs += 60_000;
+      await sendBadFrame(t, `bad-${i}`);
+    }
+    assertEquals(t.closedWith(), undefined);
+    assertEquals((await t.call("Heartbeat", {}) as unknown[])[0], 3, "still answered");
+    // The station's protocol errors are its history: every one counted.
+    assertEquals(t.actor.snapshot!.protocolErrors!.count, 60);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("MAX_BAD_FRAMES bad frames in a burst close the connection with 1002", async () => {
+  const logger = createMemoryLogger();
+  const t = await setUp({ maxBadFrames: 10, badFramesWindowMs: 600_000, monotonicMs: () => 0, logger });
+  try {
+    await t.call("BootNotification", BOOT);
+    for (let i = 0; i < 9; i++) await sendBadFrame(t, `bad-${i}`);
+    assertEquals(t.closedWith(), undefined);
+    t.actor.frameReceived(`[2,"bad-9","Heartbeat"]`);
+    await until(() => t.closedWith() !== undefined);
+    assertEquals(t.closedWith(), 1002);
+    const line = logger.lines.find((l) => l.msg === "closing after too many bad frames");
+    assertEquals(line?.badFrames, 10);
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a burst of bad frames after a quiet period is judged on its own", async () => {
+  let elapsedMs = 0;
+  const t = await setUp({ maxBadFrames: 10, badFramesWindowMs: 600_000, monotonicMs: () => elapsedMs });
+  try {
+    await t.call("BootNotification", BOOT);
+    for (let i = 0; i < 9; i++) await sendBadFrame(t, `early-${i}`);
+    // A window later the nine are forgotten: nine more are tolerated, a tenth is a burst of ten.
+    elapsedMs += 600_000;
+    for (let i = 0; i < 9; i++) await sendBadFrame(t, `late-${i}`);
+    assertEquals(t.closedWith(), undefined);
+    t.actor.frameReceived(`[2,"late-9","Heartbeat"]`);
+    await until(() => t.closedWith() !== undefined);
+    assertEquals(t.closedWith(), 1002);
   } finally {
     await t.tearDown();
   }

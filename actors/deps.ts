@@ -24,6 +24,8 @@ export interface ActorSettings {
   /** The limit for the dialect's transaction messages, when above maxFrameBytes (MAX_TRANSACTION_FRAME_BYTES). */
   maxTransactionFrameBytes?: number;
   maxBadFrames: number;
+  /** The bad frames counted towards maxBadFrames leak maxBadFrames per this many ms (BAD_FRAMES_WINDOW_S). */
+  badFramesWindowMs: number;
   singleUseIdTags: boolean;
   /**
    * lastSeen alone (a Heartbeat, a MeterValues) is written at most this often per station; with a snapshot

@@ -16,6 +16,7 @@ export const SETTINGS: ActorSettings = {
   callTimeoutMs: 30_000,
   maxFrameBytes: 65_536,
   maxBadFrames: 10,
+  badFramesWindowMs: 600_000,
   singleUseIdTags: false,
 };
 
