@@ -44,6 +44,8 @@ type Outcome = CommandOutcomeValue & {
 };
 
 const ID_TAG_LIST = "console-id-tags";
+/** How often a station still starting up (or not reporting) is read again, as the overview reads its list. */
+const AWAITING_RELOAD_MS = 10_000;
 /** The server refuses a remote start to these unless forced (actors/commands/remote_start_transaction.ts). */
 const NOT_STARTABLE = new Set(["Faulted", "Unavailable"]);
 
@@ -129,6 +131,13 @@ export default function StationConsole(props: StationConsoleProps) {
     const timer = setTimeout(() => wake((n) => n + 1), Math.max(0, overdueAtMs - now) + 50);
     return () => clearTimeout(timer);
   }, [waiting?.overdueAt, overdue]);
+  // A status report older than the connector's sends no event (nothing changed to show), yet it ends the wait:
+  // while waiting, the page reads the station again now and then, as the overview does.
+  useEffect(() => {
+    if (waiting === null) return;
+    const timer = setInterval(reload, AWAITING_RELOAD_MS);
+    return () => clearInterval(timer);
+  }, [waiting !== null]);
 
   const remoteStart = useRemoteStart(id);
 
