@@ -110,8 +110,9 @@ export const ConfigSchema = z.object({
   LOGIN_CHECKS_PER_SOURCE: int(1, 10_000).default(2),
   /**
    * Node listener (HTTP_SERVER=node): TCP connections one source (an IPv4 address, an IPv6 /64; its /48 16
-   * times that) may hold whose request's headers did not arrive within 2 s; more are closed (slowloris). Sources
-   * in TRUSTED_PROXIES are exempt: cap them in the proxy (nginx `limit_conn`).
+   * times that) may hold whose request (headers, then body) did not arrive within 2 s; more are closed
+   * (slowloris, or a body trickled a byte now and then). Sources in TRUSTED_PROXIES are exempt: cap them in the
+   * proxy (nginx `limit_conn`).
    */
   UNREAD_REQUESTS_PER_SOURCE: int(1, 1_000_000).default(256),
   /** Node listener: seconds a request's headers may take to arrive; then 408 and closed. */

@@ -52,7 +52,9 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
   const served = new WeakSet<Duplex>();
   server.on("request", function serveRequest(req: IncomingMessage, res: ServerResponse) {
     served.add(req.socket);
-    unread.read(req.socket);
+    // A body still to come keeps the connection unread: one trickled a byte now and then is as slow as headers.
+    if (hasBody(req)) req.once("end", () => unread.read(req.socket));
+    else unread.read(req.socket);
     // Kept alive, the connection waits for its next request's headers: as unread as a new one.
     res.once("finish", () => unread.opened(req.socket as Socket));
     void respond(req, res);
@@ -173,7 +175,8 @@ export const SLOW_AFTER_MS = 2000;
 /**
  * Connections whose request has not arrived. One unread for SLOW_AFTER_MS takes a place of its source's cap
  * (checked every half of it); one that finds none left is closed, so a source holds at most its cap of slow
- * connections, and what it opened in the last moments. Its place is given back when its headers are read or
+ * connections, and what it opened in the last moments. Its place is given back when its request has arrived
+ * (its headers, and its body when it has one: one trickling its body is as slow as one trickling headers) or
  * it closes; a kept-alive connection is unread again once its answer is sent (else one whole request bought a
  * connection the cap never saw for HEADERS_TIMEOUT_S). Keyed by the peer's address and port, which the TCP socket and, with TLS, the TLS socket the
  * request arrives on share.
@@ -243,6 +246,12 @@ class UnreadConnections {
     // Read or closed, its place is given back once; a station's socket keeps no listener of ours for its life.
     entry.socket.off("close", entry.onClose);
   }
+}
+
+/** The request's headers announce a body (RFC 9112 §6.3: a Transfer-Encoding, or a Content-Length above 0). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
 function peerOf(socket: Socket): string {
