@@ -6,7 +6,7 @@
  *
  * Sockets are pinged every `pingIntervalS`, a slice a second from one shared timer (ping_rounds.ts); a peer
  * that sent nothing (not even the pong) for a whole interval after a ping is terminated, as Deno's
- * `idleTimeout` does.
+ * `idleTimeout` does; so is one whose pongs came between the fragments of a message it never finished.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
@@ -141,7 +141,15 @@ function onWsMessage(this: StationWs, data: Buffer, isBinary: boolean): void {
 }
 
 function onWsPong(this: StationWs): void {
-  this[stationOf].alive = true;
+  // A pong can come between the fragments of a message, while `ws` holds them: it proves the peer is there, not
+  // that its message is coming. Only a finished message keeps such a peer alive, as one stalled mid-frame.
+  if (!midMessage(this)) this[stationOf].alive = true;
+}
+
+/** `ws` holds part of a message (the fragments so far, or a frame's first bytes); its API does not say so. */
+function midMessage(ws: WsSocket): boolean {
+  const receiver = (ws as unknown as { _receiver?: { _totalPayloadLength?: number } })._receiver;
+  return (receiver?._totalPayloadLength ?? 0) > 0;
 }
 
 function onWsClose(this: StationWs, code: number, reason: Buffer): void {
