@@ -115,7 +115,10 @@ export const ConfigSchema = z.object({
    * proxy (nginx `limit_conn`).
    */
   UNREAD_REQUESTS_PER_SOURCE: int(1, 1_000_000).default(256),
-  /** Node listener: seconds a request's headers may take to arrive; then 408 and closed. */
+  /**
+   * Node listener: seconds a request's headers may take to arrive; then 408 and closed. With TLS_CERT_FILE, a
+   * connection's TLS handshake gets as long; then it is closed.
+   */
   HEADERS_TIMEOUT_S: z.coerce.number().min(1).max(300).default(30),
   /**
    * Station key checks (Basic auth, 10,000 PBKDF2 rounds) one source (an IPv4 address, an IPv6 /64; its /48

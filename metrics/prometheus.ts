@@ -82,8 +82,8 @@ export class PrometheusMetrics implements Metrics {
     });
     this.#dropped = new Counter({
       name: "csms_connections_dropped_total",
-      help: "Connections closed before their request was read (a source's slow ones past its cap, headers " +
-        "timed out or too large, an unreadable request)",
+      help: "Connections closed before their request was read (a source's slow ones past its cap, a TLS " +
+        "handshake or headers timed out, headers too large, an unreadable request)",
       labelNames: ["reason"],
       registers,
     });

@@ -176,6 +176,44 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "over the server's own TLS, a handshake that never comes is closed within HEADERS_TIMEOUT_S",
+  ignore: !(await hasCommand("openssl")),
+  async fn() {
+    const pki = await makePki();
+    // Within the cap: only the timeout ends them (node's own TLS handshake timeout is 120 s).
+    const server = await startTestServer({
+      HTTP_SERVER: "node",
+      HEADERS_TIMEOUT_S: "2",
+      TLS_CERT_FILE: pki.serverCert,
+      TLS_KEY_FILE: pki.serverKey,
+    });
+    const silent = Array.from({ length: 3 }, () => {
+      const socket = net.connect({ host: "127.0.0.1", port: server.port, localAddress: ATTACKER });
+      socket.on("error", () => {});
+      return { socket, closed: new Promise<void>((resolve) => socket.on("close", () => resolve())) };
+    });
+    const partial = net.connect({ host: "127.0.0.1", port: server.port, localAddress: ATTACKER });
+    partial.on("error", () => {});
+    // The start of a ClientHello record, and nothing more.
+    partial.on("connect", () => partial.write(new Uint8Array([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])));
+    const partialClosed = new Promise<void>((resolve) => partial.on("close", () => resolve()));
+    const started = performance.now();
+    try {
+      const all = Promise.all([...silent.map((s) => s.closed), partialClosed]).then(() => "closed");
+      const outcome = await Promise.race([all, sleep(8000).then(() => "open")]);
+      assertEquals(outcome, "closed");
+      const tookMs = performance.now() - started;
+      assert(tookMs < 4000, `the stalled handshakes were closed after ${Math.round(tookMs)} ms`);
+    } finally {
+      for (const s of silent) s.socket.destroy();
+      partial.destroy();
+      await server.close();
+      await pki.remove();
+    }
+  },
+});
+
 Deno.test("a burst from one address past the cap is served: its requests arrive before they count as slow", async () => {
   const server = await startApiServer({ HTTP_SERVER: "node", UNREAD_REQUESTS_PER_SOURCE: "5" });
   try {

@@ -1,6 +1,7 @@
 /**
  * Connections the listener closed before their request was read: past their source's cap of slow ones
- * (`unread_cap`), headers not in within HEADERS_TIMEOUT_S (`headers_timeout`, 408), headers past the limit
+ * (`unread_cap`), headers not in within HEADERS_TIMEOUT_S (`headers_timeout`, 408; a TLS handshake not done
+ * within it, `handshake_timeout`, closed), headers past the limit
  * (`headers_too_large`, 431) or a request node:http cannot parse (`unreadable`, 400). Each is counted in the
  * metrics; the log gets the first at once and then at most one line a minute saying how many of each since,
  * and the sources that had most: a slowloris source opens thousands.
@@ -15,7 +16,12 @@
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 
-export type DroppedReason = "unread_cap" | "headers_timeout" | "headers_too_large" | "unreadable";
+export type DroppedReason =
+  | "unread_cap"
+  | "headers_timeout"
+  | "handshake_timeout"
+  | "headers_too_large"
+  | "unreadable";
 
 /** Sources named in one line at most (the ones that had most). */
 const TOP_SOURCES = 5;

@@ -38,8 +38,18 @@ export async function listenNode(options: ListenOptions, sockets: StationSockets
   const { fetch } = options;
   const scheme = options.tls ? "https" : "http";
   const serverOptions = { maxHeaderSize: MAX_HEADER_BYTES, ...headersTimeout(options.headersTimeoutMs) };
+  // The TLS handshake comes before the headers, and their timeout does not see it: it gets the same time (else
+  // node's 120 s), so a peer that connects and stalls the handshake is dropped as one stalling its headers.
+  const handshakeTimeout = options.headersTimeoutMs === undefined
+    ? {}
+    : { handshakeTimeout: options.headersTimeoutMs };
   const server = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ...serverOptions })
+    ? https.createServer({
+      cert: options.tls.cert,
+      key: options.tls.key,
+      ...handshakeTimeout,
+      ...serverOptions,
+    })
     : http.createServer(serverOptions);
   let accepted = 0;
   const dropped = options.onDropped ?? (() => {});
@@ -265,6 +275,12 @@ function peerOf(socket: Socket): string {
  */
 function refuseUnreadable(error: Error & { code?: string }, socket: Duplex): DroppedReason | null {
   if (socket.destroyed || !socket.writable) return null;
+  // No TLS session to answer on: an HTTP answer would wait for the handshake for ever, and the socket with it.
+  // (Deno's node:tls gives it no code, only node's message.)
+  if (error.code === "ERR_TLS_HANDSHAKE_TIMEOUT" || error.message === "TLS handshake timeout") {
+    socket.destroy();
+    return "handshake_timeout";
+  }
   const [status, code, reason] = error.code === "HPE_HEADER_OVERFLOW"
     ? [431, "request_header_fields_too_large", "headers_too_large" as const]
     : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
