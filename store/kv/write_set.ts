@@ -20,6 +20,8 @@ export interface Unit {
   checks: Deno.AtomicCheck[];
   mutations: Deno.KvMutation[];
   added: number;
+  /** Its share of the atomic's limits. */
+  size: Size;
 }
 
 export class WriteSet {
@@ -61,12 +63,14 @@ export class WriteSet {
 
   /** A self-contained unit (see `units`); its checks are not repeated elsewhere in the set. */
   unit(checks: readonly Deno.AtomicCheck[], sets: readonly [Deno.KvKey, unknown][], added: number): void {
-    const unit: Unit = { checks: [], mutations: [], added };
+    const before = this.size;
+    const unit: Unit = { checks: [], mutations: [], added, size: ZERO };
     for (const c of checks) if (this.#firstCheck(c)) unit.checks.push(c);
     for (const [key, value] of sets) {
       unit.mutations.push({ type: "set", key, value });
       this.#count(key, value);
     }
+    unit.size = minus(this.size, before);
     this.units.push(unit);
   }
 
@@ -121,6 +125,24 @@ interface Size {
   mutations: number;
   keyBytes: number;
   bytes: number;
+}
+
+function plus(a: Size, b: Size): Size {
+  return {
+    checks: a.checks + b.checks,
+    mutations: a.mutations + b.mutations,
+    keyBytes: a.keyBytes + b.keyBytes,
+    bytes: a.bytes + b.bytes,
+  };
+}
+
+function minus(a: Size, b: Size): Size {
+  return {
+    checks: a.checks - b.checks,
+    mutations: a.mutations - b.mutations,
+    keyBytes: a.keyBytes - b.keyBytes,
+    bytes: a.bytes - b.bytes,
+  };
 }
 
 function fits(a: Size, b: Size): boolean {
@@ -180,51 +202,49 @@ export function pack(
     }
     current.members.push(index);
     current.sets.push(set);
-    used = {
-      checks: used.checks + size.checks,
-      mutations: used.mutations + size.mutations,
-      keyBytes: used.keyBytes + size.keyBytes,
-      bytes: used.bytes + size.bytes,
-    };
+    used = plus(used, size);
   }
   return { packs, oversize };
 }
 
 /**
- * A write set too big for one atomic: its units in chunks that fit (committed first, each chunk one atomic),
- * then the rest, which must fit in one atomic or the write fails.
+ * A write set too big for one atomic: its units in chunks that fit (committed first, each chunk one atomic;
+ * made as they are taken, so a write whose first chunk fails makes no more), then the rest, which must fit in
+ * one atomic or the write fails.
  */
-export function splitOversize(set: WriteSet): { chunks: Unit[]; rest: WriteSet } {
+export function splitOversize(set: WriteSet): { chunks: Iterable<Unit>; rest: WriteSet } {
   const rest = new WriteSet();
   for (const c of set.checks) rest.check(c);
   for (const m of set.mutations) {
     if (m.type === "delete") rest.delete(m.key);
     else rest.set(m.key, m.value);
   }
-  const chunks: Unit[] = [];
-  let chunk = new WriteSet();
-  for (const u of set.units) {
-    const probe = new WriteSet();
-    addUnit(probe, u);
-    if (chunk.units.length > 0 && !fits(chunk.size, probe.size)) {
-      chunks.push(merged(chunk));
-      chunk = new WriteSet();
+  return { chunks: chunksOf(set.units), rest };
+}
+
+function* chunksOf(units: readonly Unit[]): Generator<Unit> {
+  let chunk: Unit[] = [];
+  let used = ZERO;
+  for (const u of units) {
+    if (chunk.length > 0 && !fits(used, u.size)) {
+      yield merged(chunk, used);
+      chunk = [];
+      used = ZERO;
     }
-    addUnit(chunk, u);
+    chunk.push(u);
+    used = plus(used, u.size);
   }
-  if (chunk.units.length > 0) chunks.push(merged(chunk));
-  return { chunks, rest };
+  if (chunk.length > 0) yield merged(chunk, used);
 }
 
-function addUnit(set: WriteSet, u: Unit): void {
-  set.unit(u.checks, u.mutations.map((m) => [m.key, (m as { value?: unknown }).value]), u.added);
-}
-
-function merged(set: WriteSet): Unit {
+function merged(units: readonly Unit[], size: Size): Unit {
+  let added = 0;
+  for (const u of units) added += u.added;
   return {
-    checks: set.units.flatMap((u) => u.checks),
-    mutations: set.units.flatMap((u) => u.mutations),
-    added: set.meterValuesAdded,
+    checks: units.flatMap((u) => u.checks),
+    mutations: units.flatMap((u) => u.mutations),
+    added,
+    size,
   };
 }
 

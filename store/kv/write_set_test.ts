@@ -28,7 +28,9 @@ Deno.test("a member too big for one atomic is oversize; its natural-key writes s
   big.set(["cp", "CP-1"], { id: "CP-1" });
   const { packs, oversize } = pack([{ index: 0, set: rows(1) }, { index: 1, set: big }]);
   assertEquals([packs.map((p) => p.members), oversize], [[[0]], [1]]);
-  const { chunks, rest } = splitOversize(big);
+  const split = splitOversize(big);
+  const chunks = [...split.chunks];
+  const rest = split.rest;
   assertEquals(chunks.reduce((n, c) => n + c.mutations.length, 0), 2500);
   assertEquals(chunks.every((c) => c.mutations.length <= 900), true);
   assertEquals([rest.checks.length, rest.mutations.length, rest.units.length], [1, 1, 0]);
