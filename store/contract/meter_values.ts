@@ -289,6 +289,38 @@ export function meterValueCases({ stationTest }: Cases): void {
     assertEquals(new Set(listed.map((r) => r.value)), new Set([signed.value, other.value]));
   });
 
+  stationTest(
+    "commit() of a frame too large for one KV atomic stores each value once, its replays in full or in part only what is new, and the station's record with them",
+    async ({ store }) => {
+      const energy = (m: number) => meterRow({ timestamp: at(m), value: String(m) });
+      const power = (m: number) =>
+        meterRow({ timestamp: at(m), measurand: "Power.Active.Import", value: "7" });
+      // A station's buffered readings: 1,000 times, then 3,000 times whose middle 1,000 are those, with a new
+      // value (power) at a hundred of them: the frame's first and last times are new.
+      const first = Array.from({ length: 1000 }, (_, i) => energy(1000 + i));
+      const second = Array.from(
+        { length: 3000 },
+        (_, m) => m >= 1500 && m < 1600 ? [energy(m), power(m)] : [energy(m)],
+      ).flat();
+      const commit = (meterValues: MeterValueRow[], minute: number) =>
+        store().commit({ chargePointId: "CP-1", lastSeen: at(minute), meterValues });
+      const lastSeen = async () => (await store().getChargePoint("CP-1"))?.lastSeen;
+      // The record's part of each commit is stored with or after its meter values.
+      assertEquals(await commit(first, 4000), { ok: true, meterValuesAdded: 1000 });
+      assertEquals(await lastSeen(), at(4000));
+      assertEquals(await commit(first, 4001), { ok: true, meterValuesAdded: 0 });
+      assertEquals(await commit(second, 4002), { ok: true, meterValuesAdded: 2100 });
+      assertEquals(await lastSeen(), at(4002));
+      assertEquals(await commit(second, 4003), { ok: true, meterValuesAdded: 0 });
+      assertEquals(await commit(second.slice(1400, 1700), 4004), { ok: true, meterValuesAdded: 0 });
+      const listed = await store().listMeterValuesByChargePoint("CP-1", 5000);
+      assertEquals(listed.length, 3100);
+      const key = (r: MeterValueRow) => `${r.timestamp} ${r.measurand} ${r.value}`;
+      assertEquals(new Set(listed.map(key)), new Set(second.map(key)));
+      assertEquals(await lastSeen(), at(4004));
+    },
+  );
+
   stationTest("addMeterValues() run concurrently with the same rows stores each once", async ({ store }) => {
     const rows = Array.from({ length: 30 }, (_, i) => meterRow({ timestamp: at(i), value: String(i) }));
     const counts = await Promise.all([store().addMeterValues(rows), store().addMeterValues(rows)]);

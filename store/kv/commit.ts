@@ -143,14 +143,21 @@ export class KvCommitter {
     await this.#journal?.close();
   }
 
-  /** Queues a member's write alone, after those queued before it; its outcome is the member's. */
-  #writeAlone(changes: StationChanges, layout: MeterLayout): Promise<CommitResult> {
+  /**
+   * Queues a member's write alone, after those queued before it; its outcome is the member's. `planned`: its
+   * batch's plan, tried first (see `#commitAlone`).
+   */
+  #writeAlone(
+    changes: StationChanges,
+    layout: MeterLayout,
+    planned: WriteSet | null = null,
+  ): Promise<CommitResult> {
     const station = changes.chargePointId;
     this.#aloneStations.set(station, (this.#aloneStations.get(station) ?? 0) + 1);
     const outcome = this.#alone.then(async () => {
       // Reading first decides against the stations' lists: the journal's groups must be in them.
       await this.#journal?.drain();
-      return await this.#commitAlone(changes, layout);
+      return await this.#commitAlone(changes, layout, planned);
     });
     const done = () => {
       const left = this.#aloneStations.get(station)! - 1;
@@ -207,6 +214,7 @@ export class KvCommitter {
     );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
+    const setOf: WriteSet[] = new Array(members.length);
     const journaled: Journaled[][] = new Array(members.length);
     const again: number[] = [];
     prepared.forEach((p, i) => {
@@ -218,6 +226,7 @@ export class KvCommitter {
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else {
         sets.push({ index: i, set: plan.set });
+        setOf[i] = plan.set;
         journaled[i] = plan.journaled;
       }
     });
@@ -251,8 +260,31 @@ export class KvCommitter {
       atomics += out.atomics;
       retriedAlone += out.retriedAlone;
     }
-    for (const i of alone) results[i] = settlesLater(this.#writeAlone(members[i]!, layout));
+    const tooLarge = new Set(readRows ? [] : oversize);
+    for (const i of alone) {
+      const planned = tooLarge.has(i)
+        ? this.#unjournaled(prepared[i]!, read, layout, setOf[i]!, journaled[i]!)
+        : null;
+      results[i] = settlesLater(this.#writeAlone(members[i]!, layout, planned));
+    }
     return { results, atomics, retriedAlone: retriedAlone + alone.size };
+  }
+
+  /**
+   * A member's optimistic plan, too large for one atomic, to write alone as planned: its groups go straight
+   * into the station's list (a plan that journaled them is made again without the journal, which indexes
+   * only entries it saw committed whole).
+   */
+  #unjournaled(
+    p: Prepared,
+    read: (key: Deno.KvKey) => Deno.KvEntryMaybe<unknown>,
+    layout: MeterLayout,
+    set: WriteSet,
+    journaled: Journaled[],
+  ): WriteSet | null {
+    if (journaled.length === 0) return set;
+    const plan = this.#plan(p, read, false, layout);
+    return "set" in plan ? plan.set : null;
   }
 
   /** A round with members of stations whose write waits alone: those queue behind it, the rest commit now. */
@@ -278,14 +310,26 @@ export class KvCommitter {
    * One member in its own atomic(s), re-read and re-planned when its checks fail. Meter values that do not
    * fit beside the rest are stored first, in units that hold their own checks (harmless if the rest then
    * fails: a replay finds them stored); what they stored counts whatever attempt the rest succeeds in.
+   *
+   * `planned`: the member's plan from its batch, which read none of its meter values (a station's buffered
+   * thousands: a thousand reads and their keys' hashing) but checks their groups absent, committed as the
+   * first attempt; a chunk whose checks fail (values stored already: a replay) ends it, and the next attempts
+   * read first, finding what the chunks before stored.
    */
-  async #commitAlone(changes: StationChanges, layout: MeterLayout): Promise<CommitResult> {
+  async #commitAlone(
+    changes: StationChanges,
+    layout: MeterLayout,
+    planned: WriteSet | null = null,
+  ): Promise<CommitResult> {
     let added = 0;
     const waitUntil = Date.now() + LOCKED_WAIT_MS;
     let pause = 10;
     for (let attempt = 0; attempt < MAX_ALONE_ATTEMPTS; attempt++) {
       try {
-        const out = await this.#attemptAlone(changes, layout, (n) => (added += n));
+        const stored = (n: number) => (added += n);
+        const out = attempt === 0 && planned !== null
+          ? await this.#commitPlanned(planned, stored)
+          : await this.#attemptAlone(changes, layout, stored);
         if (out !== null) return out.ok ? { ...out, meterValuesAdded: added } : out;
       } catch (error) {
         // SQLite refuses at once a write that checks (reads) while another connection holds the file's write
@@ -316,13 +360,18 @@ export class KvCommitter {
     // (Planned reading first, a member never waits for the journal.)
     if ("again" in plan) return null;
     if (plan.set.empty) return { ok: true, meterValuesAdded: 0 };
+    return await this.#commitPlanned(plan.set, stored);
+  }
+
+  /** Commits one member's planned writes: null when a check failed, else its outcome (see `#attemptAlone`). */
+  async #commitPlanned(set: WriteSet, stored: (added: number) => void): Promise<CommitResult | null> {
     const ok: CommitResult = {
       ok: true,
       meterValuesAdded: 0,
-      ...(plan.set.replaced ? { replaced: true } : {}),
+      ...(set.replaced ? { replaced: true } : {}),
     };
-    if (pack([{ index: 0, set: plan.set }]).oversize.length > 0) {
-      const { chunks, rest } = splitOversize(plan.set);
+    if (pack([{ index: 0, set }]).oversize.length > 0) {
+      const { chunks, rest } = splitOversize(set);
       for (const chunk of chunks) {
         if (!(await atomicOfUnit(this.kv, chunk).commit()).ok) return null;
         stored(chunk.added);
@@ -334,10 +383,10 @@ export class KvCommitter {
         return ok;
       }
     } else {
-      const res = await atomicOf(this.kv, [plan.set]).commit();
+      const res = await atomicOf(this.kv, [set]).commit();
       if (res.ok) {
-        this.reads.learnCommit(plan.set.mutations, res.versionstamp);
-        stored(plan.set.meterValuesAdded);
+        this.reads.learnCommit(set.mutations, res.versionstamp);
+        stored(set.meterValuesAdded);
         return ok;
       }
     }
@@ -358,7 +407,7 @@ export class KvCommitter {
 
   /**
    * `readRows`: decide which meter values are new by the read (else check new groups inside the write);
-   * `meters`: the members of the group commit storing meter values (the journal's rule);
+   * `meters`: the members of the group commit storing meter values (the journal's rule; 0: never journaled);
    * `layout`: what earlier layouts of meter values the file may hold (see meter_values.ts).
    */
   #plan(
@@ -386,7 +435,7 @@ export class KvCommitter {
     if (conflict !== null) return { conflict };
     planStation(p.changes, read, set, this.seq);
     let journaled: Journaled[] = [];
-    if (this.#journal !== null && !readRows && !layout.rows && !layout.oldGroups) {
+    if (this.#journal !== null && meters > 0 && !readRows && !layout.rows && !layout.oldGroups) {
       const out = this.#journal.plan(p.changes.chargePointId, meters, p.groups, layout, set, this.seq);
       if (out === null) return { again: true };
       journaled = out;

@@ -148,3 +148,31 @@ Deno.test("a station's write too large for one atomic does not hold other statio
     await store.close();
   }
 });
+
+Deno.test("a new write too large for one atomic reads none of its meter values (their groups are checked absent in its atomics); its replay reads them and stores nothing", async () => {
+  const kv = await openKvHandle(":memory:");
+  let meterKeysRead = 0;
+  const counting = withGetMany(kv, (keys, read) => {
+    meterKeysRead += keys.filter((k) => String(k[0]).startsWith("mv")).length;
+    return read();
+  });
+  const store = new KvStore(counting, { closeHandle: false });
+  try {
+    const readings = manyReadings("CP-BIG", 3000);
+    assertEquals(await store.commit({ chargePointId: "CP-BIG", meterValues: readings }), {
+      ok: true,
+      meterValuesAdded: 3000,
+    });
+    assertEquals(meterKeysRead, 0);
+    assertEquals(await store.commit({ chargePointId: "CP-BIG", meterValues: readings }), {
+      ok: true,
+      meterValuesAdded: 0,
+    });
+    // Every group's key and every value's own key.
+    assertEquals(meterKeysRead, 2 * 3000);
+    assertEquals((await store.listMeterValuesByChargePoint("CP-BIG", 10_000)).length, 3000);
+  } finally {
+    await store.close();
+    kv.close();
+  }
+});
