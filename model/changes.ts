@@ -4,6 +4,7 @@
  * batched with other stations' changes (group commit).
  */
 import type { Connection } from "./newest_connection.ts";
+import type { ProtocolErrorsBase } from "./protocol_errors_base.ts";
 import type { SnapshotPatch } from "./charge_point.ts";
 import type { CommandLogEntry } from "./command_log.ts";
 import type { DeviceModelEntry, DeviceModelValue } from "./device_model.ts";
@@ -33,6 +34,12 @@ export interface StationChanges {
    * `model/newest_connection.ts`); else it skips the snapshot and answers `replaced`.
    */
   connection?: WriterConnection;
+  /**
+   * With an actor's `snapshot.protocolErrors`: the record's clear epoch it counted them from and how many the
+   * record held then. A clear since (another node's) leaves only the ones counted after it
+   * (`model/protocol_errors_base.ts`); the result says the epoch after the write (`protocolErrorsEpoch`).
+   */
+  protocolErrorsBase?: ProtocolErrorsBase;
   statusHistory?: StatusHistoryEntry[];
   /** New transactions, their ids already allocated; a replay key the store already has is a conflict. */
   transactionsStarted?: TransactionRecord[];
@@ -65,9 +72,10 @@ export type WriterConnection = Connection;
  * rest was): the writer's socket is stale. ok: every change is stored (`meterValuesAdded` of the meter values were new). conflict: another writer got
  * there first (a replay key taken, a transaction no longer in its expected status, a second active
  * transaction on a connector): nothing of these changes is stored; decide again with fresh lookups.
+ * protocolErrorsEpoch: the record's clear epoch after a write that carried `protocolErrorsBase`.
  */
 export type CommitResult =
-  | { ok: true; meterValuesAdded: number; replaced?: true }
+  | { ok: true; meterValuesAdded: number; replaced?: true; protocolErrorsEpoch?: number }
   | { ok: false; conflict: string };
 
 /** True when the changes write nothing at all. */
@@ -86,6 +94,7 @@ export function mergeChanges(a: StationChanges, b: Omit<StationChanges, "chargeP
   if (b.snapshot) out.snapshot = { ...a.snapshot, ...b.snapshot };
   if (b.lastSeen !== undefined) out.lastSeen = b.lastSeen;
   if (b.connection) out.connection = b.connection;
+  if (b.protocolErrorsBase) out.protocolErrorsBase = b.protocolErrorsBase;
   for (const key of LISTS) {
     const more = b[key];
     if (more?.length) (out[key] as unknown[]) = [...(a[key] ?? []), ...more];

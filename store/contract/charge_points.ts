@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertExists, assertGreater } from "@std/assert";
 import type { ChargePointRecord } from "../../model/charge_point.ts";
+import { protocolErrorsEpochOf } from "../../model/protocol_errors_base.ts";
 import { type StatusHistoryEntry, UNTIMED_COPY_WINDOW_MS } from "../../model/status_history.ts";
 import {
   at,
@@ -498,6 +499,61 @@ export function chargePointCases({ test, stationTest }: Cases): void {
       const { protocolErrors: _q, updatedAt: _v, ...before } = cp;
       assertEquals(rest, before);
       assertEquals(got?.updatedAt, at(9));
+    },
+  );
+
+  stationTest(
+    "a write of protocol errors counted from before a clear keeps only the ones counted after it",
+    async ({ store }) => {
+      await store().putChargePoint(chargePoint("CP-1"));
+      const errors = (count: number, seconds: number) => ({ count, lastAt: at(seconds), lastProblem: "x" });
+      const write = (
+        protocolErrors: ReturnType<typeof errors> | null,
+        base: { epoch: number; count: number },
+      ) => store().commit({ chargePointId: "CP-1", snapshot: { protocolErrors }, protocolErrorsBase: base });
+      const stored = async () => {
+        const got = await store().getChargePoint("CP-1");
+        return { errors: got?.protocolErrors ?? null, epoch: protocolErrorsEpochOf(got) };
+      };
+      // The station's actor writes 3 from an empty record: no clear since, written as they are.
+      assertEquals(await write(errors(3, 4), { epoch: 0, count: 0 }), {
+        ok: true,
+        meterValuesAdded: 0,
+        protocolErrorsEpoch: 0,
+      });
+      assertEquals(await stored(), { errors: errors(3, 4), epoch: 0 });
+      // Another node clears them (it did not see the actor yet): the epoch moves.
+      assert("cleared" in (await store().clearProtocolErrors("CP-1", at(4), at(5)))!);
+      assertEquals(await stored(), { errors: null, epoch: 1 });
+      // The actor, still counting from its 3, writes 5: only the 2 noted after its base stay.
+      assertEquals(await write(errors(5, 6), { epoch: 0, count: 3 }), {
+        ok: true,
+        meterValuesAdded: 0,
+        protocolErrorsEpoch: 1,
+      });
+      assertEquals(await stored(), { errors: errors(2, 6), epoch: 1 });
+      // Counting from what it now holds (epoch 1, 2): written as they are.
+      await write(errors(3, 7), { epoch: 1, count: 2 });
+      assertEquals(await stored(), { errors: errors(3, 7), epoch: 1 });
+      // Its own clear moves the epoch too; one from a stale base clears all the same.
+      assertEquals(await write(null, { epoch: 1, count: 3 }), {
+        ok: true,
+        meterValuesAdded: 0,
+        protocolErrorsEpoch: 2,
+      });
+      assertEquals(await stored(), { errors: null, epoch: 2 });
+      // A write without a base (an operator's, an import) is written as it is, the epoch kept.
+      assert(
+        (await store().commit({ chargePointId: "CP-1", snapshot: { protocolErrors: errors(1, 8) } })).ok,
+      );
+      assertEquals(await stored(), { errors: errors(1, 8), epoch: 2 });
+      // The epoch is the store's: lists and reads do not show it.
+      const listed = await store().listChargePoints({ limit: 10 });
+      assertEquals(Object.keys(listed[0]!).includes("protocolErrorsEpoch"), false);
+      assertEquals(
+        Object.keys((await store().getChargePoint("CP-1"))!).includes("protocolErrorsEpoch"),
+        false,
+      );
     },
   );
 }

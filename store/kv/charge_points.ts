@@ -33,6 +33,11 @@ import { changesTime, type StationChanges, type WriterConnection } from "../../m
 import { replaces, withStoredWriter } from "../../model/newest_connection.ts";
 import type { ChargingReports } from "../../model/charging_reports.ts";
 import { type ProtocolErrorsClear, protocolErrorsClear } from "../../model/protocol_errors.ts";
+import {
+  epochAfterWrite,
+  protocolErrorsOnWrite,
+  withProtocolErrorsEpoch,
+} from "../../model/protocol_errors_base.ts";
 import { isUntimedCopy, statusEntryInUtcMs, type StatusHistoryEntry } from "../../model/status_history.ts";
 import type { ChargePointStore, HistoryPage, HistoryPageRequest, PageRequest } from "../mod.ts";
 import { chargePointKey, historyPage, scanAfter, seenKey, type Sequence, values } from "./keys.ts";
@@ -65,15 +70,17 @@ export class KvChargePoints implements Reads {
     ]);
     const value = record!.value as StoredRecord | null;
     if (value === null) return null;
-    return withStoredWriter(
-      withSideFields(withLastSeen(unmarked(value), seen!.value as string | null), sides.map((e) => e!.value)),
-      value.writtenBy,
+    const out = withSideFields(
+      withLastSeen(unmarked(value), seen!.value as string | null),
+      sides.map((e) => e!.value),
     );
+    return withProtocolErrorsEpoch(withStoredWriter(out, value.writtenBy), value.protocolErrorsEpoch ?? 0);
   }
 
   /**
    * `ChargePointStore.clearProtocolErrors`: the record written back with a check on the version read, again on
-   * the newer record when another write came between (another process's clear, a commit).
+   * the newer record when another write came between (another process's clear, a commit). The clear moves
+   * the clear epoch: the station's actor somewhere that counted from these errors keeps only newer ones.
    */
   async clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
     for (;;) {
@@ -81,7 +88,13 @@ export class KvChargePoints implements Reads {
       if (entry.value === null) return null;
       const outcome = protocolErrorsClear(entry.value.protocolErrors, seenAt);
       if (!("cleared" in outcome)) return outcome;
-      const cleared: StoredRecord = { ...entry.value, protocolErrors: null, updatedAt: at };
+      const epoch = epochAfterWrite(null, entry.value.protocolErrorsEpoch ?? 0);
+      const cleared: StoredRecord = {
+        ...entry.value,
+        protocolErrors: null,
+        protocolErrorsEpoch: epoch,
+        updatedAt: at,
+      };
       const { ok } = await this.kv.atomic().check(entry).set(chargePointKey(id), cleared).commit();
       if (ok) return outcome;
     }
@@ -151,6 +164,16 @@ export function planStation(
     const base = entry.value ?? emptyRecord(id, new Date(changesTime(changes) ?? 0));
     const merged: StoredRecord = { ...base, ...changes.snapshot, id };
     if (by) merged.writtenBy = by;
+    const errors = changes.snapshot.protocolErrors;
+    if (errors !== undefined) {
+      const storedEpoch = entry.value?.protocolErrorsEpoch ?? 0;
+      const epoch = epochAfterWrite(errors, storedEpoch);
+      if (changes.protocolErrorsBase) {
+        merged.protocolErrors = protocolErrorsOnWrite(errors, changes.protocolErrorsBase, storedEpoch);
+        set.protocolErrorsEpoch = epoch;
+      }
+      if (epoch !== 0) merged.protocolErrorsEpoch = epoch;
+    }
     if (changes.lastSeen !== undefined) merged.lastSeen = changes.lastSeen;
     const patched = SIDE_FIELDS.map((s) => changes.snapshot![s.field] !== undefined);
     set.set(chargePointKey(id), fitted(withoutSideFields(merged, set, patched)));
@@ -226,13 +249,16 @@ function isCopy(entry: StatusHistoryEntry, stored: unknown): boolean {
   return typeof firstAt === "string" && isUntimedCopy(entry, firstAt);
 }
 
-/** A record as stored: with the connection that last wrote it, if a station's actor did. */
-type StoredRecord = ChargePointRecord & { writtenBy?: WriterConnection };
+/**
+ * A record as stored: with the connection that last wrote it, if a station's actor did, and its protocol
+ * errors clear epoch once cleared (`model/protocol_errors_base.ts`).
+ */
+type StoredRecord = ChargePointRecord & { writtenBy?: WriterConnection; protocolErrorsEpoch?: number };
 
-/** A stored record as read out: which connection wrote it is the store's own business. */
+/** A stored record as read out: which connection wrote it and the clear epoch are the store's own business. */
 function unmarked(record: StoredRecord): ChargePointRecord {
-  if (record.writtenBy === undefined) return record;
-  const { writtenBy: _, ...rest } = record;
+  if (record.writtenBy === undefined && record.protocolErrorsEpoch === undefined) return record;
+  const { writtenBy: _, protocolErrorsEpoch: _epoch, ...rest } = record;
   return rest;
 }
 

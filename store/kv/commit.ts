@@ -239,8 +239,11 @@ export class KvCommitter {
           for (const set of sets) this.reads.learnCommit(set.mutations, res.versionstamp);
           for (const i of indexes) this.#journal?.committed(journaled[i]!);
           indexes.forEach((i, k) => {
-            const stale = sets[k]!.replaced ? { replaced: true as const } : {};
-            results[i] = fulfilled({ ok: true, meterValuesAdded: sets[k]!.meterValuesAdded, ...stale });
+            results[i] = fulfilled({
+              ok: true,
+              meterValuesAdded: sets[k]!.meterValuesAdded,
+              ...told(sets[k]!),
+            });
           });
         } else if (readRows) {
           for (const i of indexes) alone.add(i);
@@ -365,11 +368,7 @@ export class KvCommitter {
 
   /** Commits one member's planned writes: null when a check failed, else its outcome (see `#attemptAlone`). */
   async #commitPlanned(set: WriteSet, stored: (added: number) => void): Promise<CommitResult | null> {
-    const ok: CommitResult = {
-      ok: true,
-      meterValuesAdded: 0,
-      ...(set.replaced ? { replaced: true } : {}),
-    };
+    const ok: CommitResult = { ok: true, meterValuesAdded: 0, ...told(set) };
     if (pack([{ index: 0, set }]).oversize.length > 0) {
       const { chunks, rest } = splitOversize(set);
       for (const chunk of chunks) {
@@ -494,4 +493,12 @@ async function prepare(
 
 function fulfilled(value: CommitResult): Settled {
   return { status: "fulfilled", value };
+}
+
+/** What a committed set tells its caller beyond the count: a skipped stale snapshot, the clear epoch. */
+function told(set: WriteSet): { replaced?: true; protocolErrorsEpoch?: number } {
+  return {
+    ...(set.replaced ? { replaced: true as const } : {}),
+    ...(set.protocolErrorsEpoch !== undefined ? { protocolErrorsEpoch: set.protocolErrorsEpoch } : {}),
+  };
 }

@@ -34,6 +34,8 @@ export class WriteSet {
   readonly units: Unit[] = [];
   /** A newer connection of the station wrote its record: this set leaves the record alone (`planStation`). */
   replaced = false;
+  /** The record's protocol errors clear epoch after this write, when the changes carried a base (`planStation`). */
+  protocolErrorsEpoch: number | undefined = undefined;
   /** The keys checked so far: compared part by part while few (a station's write has a handful). */
   #checkedKeys: Deno.KvKey[] | null = null;
   /** Their ids, once more than FEW_CHECKS (a station storing many meter value groups at once). */

@@ -22,6 +22,7 @@ import {
   type ProtocolErrorsClear,
   protocolErrorsClear,
 } from "../../model/protocol_errors.ts";
+import { withProtocolErrorsEpoch } from "../../model/protocol_errors_base.ts";
 import { changesTime, type StationChanges } from "../../model/changes.ts";
 import { withStoredWriter } from "../../model/newest_connection.ts";
 import {
@@ -111,6 +112,15 @@ interface ChargePointRow {
   /** Migration 048; read by `getChargePoint(s)` (`select *`), not by lists. */
   written_by_connected_at?: string | null;
   written_by_node?: string | null;
+  /** Migration 068; read by `getChargePoint(s)` (`select *`), not by lists. */
+  protocol_errors_epoch?: number;
+}
+
+/** What a batch's snapshot writes did: stations whose stale snapshot was skipped, clear epochs after a write. */
+export interface SnapshotsWritten {
+  replaced: Set<string>;
+  /** The record's protocol errors clear epoch, for the members whose changes carried `protocolErrorsBase`. */
+  epochs: Map<string, number>;
 }
 
 interface StatusHistoryRow {
@@ -141,7 +151,8 @@ export class PgChargePoints {
 
   /**
    * `ChargePointStore.clearProtocolErrors`: the row locked, its errors read and cleared in one transaction, so a
-   * clear through another node (or a group commit) waits for this one and then reads what it left.
+   * clear through another node (or a group commit) waits for this one and then reads what it left. The clear
+   * moves the clear epoch: the station's actor somewhere that counted from these errors keeps only newer ones.
    */
   async clearProtocolErrors(id: string, seenAt: string, at: string): Promise<ProtocolErrorsClear | null> {
     return await this.sql.begin(async (tx) => {
@@ -152,7 +163,11 @@ export class PgChargePoints {
       if (row === undefined) return null;
       const outcome = protocolErrorsClear(row.protocol_errors, seenAt);
       if ("cleared" in outcome) {
-        await tx`update charge_points set protocol_errors = null, updated_at = ${at} where id = ${id}`;
+        await tx`
+          update charge_points
+          set protocol_errors = null, protocol_errors_epoch = protocol_errors_epoch + 1, updated_at = ${at}
+          where id = ${id}
+        `;
       }
       return outcome;
     });
@@ -245,9 +260,10 @@ export class PgChargePoints {
    * the batch has patches, the touches of the others go in the same statement as patches of lastSeen alone
    * (one statement fewer per group commit; `writeTouches` then writes nothing).
    */
-  async writeSnapshots(tx: Writer, members: readonly StationChanges[]): Promise<Set<string>> {
+  async writeSnapshots(tx: Writer, members: readonly StationChanges[]): Promise<SnapshotsWritten> {
     const replaced = new Set<string>();
-    if (!members.some((m) => m.snapshot)) return replaced;
+    const epochs = new Map<string, number>();
+    if (!members.some((m) => m.snapshot)) return { replaced, epochs };
     const patches = members.flatMap((m) => {
       if (!m.snapshot && m.lastSeen === undefined) return [];
       const patch: Record<string, unknown> = {};
@@ -257,13 +273,23 @@ export class PgChargePoints {
       }
       if (m.lastSeen !== undefined) patch.last_seen = m.lastSeen;
       const by = m.snapshot && m.connection;
-      return [{ id: m.chargePointId, patch, at: by ? by.connectedAt : null, node: by ? by.nodeId : null }];
+      const base = m.snapshot?.protocolErrors !== undefined ? m.protocolErrorsBase : undefined;
+      return [{
+        id: m.chargePointId,
+        patch,
+        at: by ? by.connectedAt : null,
+        node: by ? by.nodeId : null,
+        ...(base ? { base_epoch: base.epoch, base_count: base.count } : {}),
+      }];
     });
     // A column the patch does not name is assigned its own stored value (`c.x`, the row being updated: a
     // concurrent writer's value once PostgreSQL re-reads a row changed meanwhile), never a copy rebuilt from the
     // whole row: that would read every column of the row, large ones (a configuration) uncompressed, to write
     // them back.
-    const rows = await tx<{ id: string }[]>`
+    // Protocol errors an actor counted from a clear epoch that a clear moved since (another node's) lose the
+    // ones counted before it (`protocolErrorsOnWrite` of model/protocol_errors_base.ts, in SQL); a clear (a
+    // null) moves the epoch.
+    const rows = await tx<{ id: string; epoch: number | null }[]>`
       update charge_points as c set
         registration_status = case when v.patch ? 'registration_status' then r.registration_status else c.registration_status end,
         registration_held = case when v.patch ? 'registration_held' then r.registration_held else c.registration_held end,
@@ -280,7 +306,15 @@ export class PgChargePoints {
         ocpp_version = case when v.patch ? 'ocpp_version' then r.ocpp_version else c.ocpp_version end,
         evses = case when v.patch ? 'evses' then r.evses else c.evses end,
         charging_reports = case when v.patch ? 'charging_reports' then r.charging_reports else c.charging_reports end,
-        protocol_errors = case when v.patch ? 'protocol_errors' then r.protocol_errors else c.protocol_errors end,
+        protocol_errors = case
+          when not v.patch ? 'protocol_errors' then c.protocol_errors
+          when v.base_epoch is null or v.base_epoch = c.protocol_errors_epoch or r.protocol_errors is null
+            then r.protocol_errors
+          when (r.protocol_errors->>'count')::int > v.base_count
+            then jsonb_set(r.protocol_errors, '{count}', to_jsonb((r.protocol_errors->>'count')::int - v.base_count))
+          else null end,
+        protocol_errors_epoch = case when v.patch ? 'protocol_errors' and r.protocol_errors is null
+          then c.protocol_errors_epoch + 1 else c.protocol_errors_epoch end,
         status_received_at = case when v.patch ? 'status_received_at' then r.status_received_at else c.status_received_at end,
         decommissioned_at = case when v.patch ? 'decommissioned_at' then r.decommissioned_at else c.decommissioned_at end,
         created_at = case when v.patch ? 'created_at' then r.created_at else c.created_at end,
@@ -289,18 +323,19 @@ export class PgChargePoints {
         written_by_node = coalesce(v.node, c.written_by_node)
       from jsonb_to_recordset(${
       jsonParam(patches)
-    }::text::jsonb) as v(id text, patch jsonb, at text, node text)
+    }::text::jsonb) as v(id text, patch jsonb, at text, node text, base_epoch int, base_count int)
         cross join lateral jsonb_populate_record(null::charge_points, v.patch) as r
       where c.id = v.id
         -- A connection older than the one that wrote the row is stale (its node was frozen past its lease,
         -- say): its snapshot is not written (\`replaces()\` of model/newest_connection.ts, in SQL).
         and (v.at is null or c.written_by_connected_at is null or
           (v.at collate "C", v.node collate "C") >= (c.written_by_connected_at, c.written_by_node))
-      returning c.id
+      returning c.id, case when v.base_epoch is not null then c.protocol_errors_epoch end as epoch
     `.execute();
     const written = new Set(rows.map((r) => r.id));
     for (const p of patches) if (p.at !== null && !written.has(p.id)) replaced.add(p.id);
-    return replaced;
+    for (const r of rows) if (r.epoch !== null) epochs.set(r.id, r.epoch);
+    return { replaced, epochs };
   }
 
   /**
@@ -398,7 +433,11 @@ function chargePointRow(sql: Sql | TransactionSql, record: ChargePointRecord) {
 /** A station's record with the connection that last wrote it (`withStoredWriter`: a connecting actor's). */
 function withWriter(r: ChargePointRow): ChargePointRecord {
   const at = r.written_by_connected_at;
-  return withStoredWriter(toChargePoint(r), at ? { connectedAt: at, nodeId: r.written_by_node ?? "" } : null);
+  const record = withStoredWriter(
+    toChargePoint(r),
+    at ? { connectedAt: at, nodeId: r.written_by_node ?? "" } : null,
+  );
+  return withProtocolErrorsEpoch(record, r.protocol_errors_epoch ?? 0);
 }
 
 function toChargePoint(r: ChargePointRow): ChargePointRecord {

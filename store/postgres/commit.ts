@@ -90,6 +90,8 @@ type Settled = PromiseSettledResult<CommitResult>;
 interface Rows {
   counts: number[];
   replaced: Set<string>;
+  /** Protocol errors clear epochs after the write (`SnapshotsWritten.epochs`). */
+  epochs: Map<string, number>;
 }
 
 /** See `groupCommitBusyWindowMs`. */
@@ -184,13 +186,16 @@ export class PgCommitter {
     while (live.length > 0) {
       const group = live.map((i) => members[i]!);
       try {
-        const { counts, replaced } = await this.#transaction(reservations, group, useCache);
+        const { counts, replaced, epochs } = await this.#transaction(reservations, group, useCache);
         this.#report(group, true);
         this.parts.chargePoints.remember(group);
         this.parts.idleConnectors.committed(group);
         live.forEach((i, k) => {
-          const stale = replaced.has(members[i]!.chargePointId) ? { replaced: true as const } : {};
-          results[i] = fulfilled({ ok: true, meterValuesAdded: counts[k]!, ...stale });
+          const id = members[i]!.chargePointId;
+          const stale = replaced.has(id) ? { replaced: true as const } : {};
+          const epoch = epochs.get(id);
+          const rebased = epoch === undefined ? {} : { protocolErrorsEpoch: epoch };
+          results[i] = fulfilled({ ok: true, meterValuesAdded: counts[k]!, ...stale, ...rebased });
         });
         return results;
       } catch (error) {
@@ -321,7 +326,7 @@ export class PgCommitter {
    */
   async #writeRows(c: Writer, members: StationChanges[], useCache: boolean | null): Promise<Rows> {
     const { chargePoints, transactions, meterValues, commandLog, fileStatus, deviceModel } = this.parts;
-    const [, counts, , , , , , , replaced] = await allStatements([
+    const [, counts, , , , , , , { replaced, epochs }] = await allStatements([
       useCache === null ? undefined : chargePoints.ensureRows(c, members, useCache),
       meterValues.write(c, members),
       transactions.writeOrphans(c, members),
@@ -333,7 +338,7 @@ export class PgCommitter {
       chargePoints.writeSnapshots(c, members),
       chargePoints.writeTouches(c, members),
     ]);
-    return { counts, replaced };
+    return { counts, replaced, epochs };
   }
 
   #report(members: StationChanges[], ok: boolean): void {

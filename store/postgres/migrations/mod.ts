@@ -55,6 +55,7 @@ import { steps as chargePointsWrittenBy } from "./048_charge_points_written_by.t
 import { steps as keyCheckBudgets } from "./049_key_check_budgets.ts";
 import { steps as reservationUnconfirmed } from "./051_reservation_unconfirmed.ts";
 import { steps as chargePointsProtocolErrors } from "./052_charge_points_protocol_errors.ts";
+import { steps as chargePointsProtocolErrorsEpoch } from "./068_charge_points_protocol_errors_epoch.ts";
 import { steps as reservationUnconfirmedIndex } from "./053_reservation_unconfirmed_index.ts";
 import { steps as statusHistoryReportOnce } from "./054_status_history_report_once.ts";
 import { steps as commandLogWrittenAt } from "./055_command_log_written_at.ts";
@@ -142,4 +143,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 63, name: "charge_points_status_received_at", steps: chargePointsStatusReceivedAt },
   { version: 64, name: "cluster_node_warnings", steps: clusterNodeWarnings },
   { version: 65, name: "data_transfer_rule_version", steps: dataTransferRuleVersion },
+  { version: 68, name: "charge_points_protocol_errors_epoch", steps: chargePointsProtocolErrorsEpoch },
 ];
