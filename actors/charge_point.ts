@@ -92,6 +92,12 @@ import {
   protocolErrorsClear,
   withProtocolError,
 } from "../model/protocol_errors.ts";
+import {
+  epochAfterWrite,
+  type ProtocolErrorsBase,
+  protocolErrorsEpochOf,
+  withoutFirst,
+} from "../model/protocol_errors_base.ts";
 import { OpenCallIds } from "./open_call_ids.ts";
 import { OutgoingCalls } from "./outgoing_calls.ts";
 import { UnsettledOutcomes } from "./unsettled_outcomes.ts";
@@ -297,6 +303,12 @@ export class ChargePointActor {
    * station cannot make us write at will by sending bad frames.
    */
   #protocolErrorsUnwritten: ProtocolErrors | null = null;
+  /**
+   * The record's protocol errors clear epoch this actor counts from and how many errors the record held at it
+   * (as loaded, then as last written): sent with each write of protocol errors, so a clear made meanwhile
+   * elsewhere (another node's, before it saw this connection) is not undone (`model/protocol_errors_base.ts`).
+   */
+  #protocolErrorsBase: ProtocolErrorsBase = { epoch: 0, count: 0 };
   /**
    * When the station's protocol errors were last written, on this process's own clock (`#elapsedMs`): another
    * node's stamp (its clock maybe ahead of ours) must not stretch the interval.
@@ -718,6 +730,7 @@ export class ChargePointActor {
         ? withoutDetails({ ...stored, ...live })
         : { ...emptyRecord(this.id, now), ...live };
       this.#detailsHeld = stored === null;
+      this.#protocolErrorsBase = baseOf(stored);
       // The write that stored its last protocol error came no earlier than it: a station that reconnects to
       // send more does not get a write of its own sooner than one per interval. That time was stamped by a
       // node's wall clock, maybe another's ahead of ours: it counts for one interval at most.
@@ -795,6 +808,7 @@ export class ChargePointActor {
       const patch = isSnapshotChange(message.patch) ? patchFor(before, message.patch) : message.patch;
       // Cleared by an operator: the ones noted and not written yet go too (they would ride with this write).
       if (patch.protocolErrors === null) this.#protocolErrorsUnwritten = null;
+      const base = this.#protocolErrorsBase;
       let committed: CommitResult;
       try {
         committed = await this.#commit({ chargePointId: this.id, snapshot: patch });
@@ -809,7 +823,7 @@ export class ChargePointActor {
           new NotConnectedError(this.id, "updateSnapshot", "replaced by a newer connection"),
         );
       }
-      message.resolve(this.#current()!, before);
+      message.resolve(this.#current()!, clearedBefore(before, patch, base, committed));
     } catch (error) {
       message.reject(error);
     }
@@ -969,6 +983,25 @@ export class ChargePointActor {
         this.log[level]("cannot write protocol errors", { error: String(error) });
       },
     );
+  }
+
+  /**
+   * After a write of protocol errors (`written`, null: a clear) counted from `base`: the counts in memory drop
+   * what is cleared in the store, the errors the clear held (`record`'s, noted ones counted on top of them
+   * since), or the base's when a clear elsewhere moved the epoch since (`epoch`, the store's after the write);
+   * the base becomes what the store holds now.
+   */
+  #rebaseProtocolErrors(
+    record: Readonly<LiveRecord>,
+    written: ProtocolErrors | null,
+    base: ProtocolErrorsBase,
+    epoch = epochAfterWrite(written, base.epoch),
+  ): void {
+    const clearedElsewhere = epoch !== epochAfterWrite(written, base.epoch);
+    const gone = written === null ? record.protocolErrors?.count ?? 0 : clearedElsewhere ? base.count : 0;
+    this.#protocolErrorsUnwritten = withoutFirst(this.#protocolErrorsUnwritten, gone);
+    this.#record!.protocolErrors = withoutFirst(this.#record!.protocolErrors ?? null, gone);
+    this.#protocolErrorsBase = { epoch, count: withoutFirst(written, gone)?.count ?? 0 };
   }
 
   #protocolErrorsDue(): boolean {
@@ -1293,6 +1326,7 @@ export class ChargePointActor {
     }
     const updatedAt = isoString(this.deps.now());
     if (snapshot || held) full.snapshot = { ...held, ...snapshot, updatedAt };
+    if (full.snapshot?.protocolErrors !== undefined) full.protocolErrorsBase = this.#protocolErrorsBase;
     // The store keeps a stale connection's snapshot (a node thawed after a freeze) off a newer one's.
     if (full.snapshot) full.connection = this.#connection;
     // Nothing to write (a Heartbeat between lastSeen writes): settled at once, no store call, no await.
@@ -1371,6 +1405,7 @@ export class ChargePointActor {
       if (stored) {
         const ocppVersion = this.dialect.protocol.subprotocol;
         this.#record = withoutDetails({ ...stored, lastSeen: this.#current()!.lastSeen, ocppVersion });
+        this.#protocolErrorsBase = baseOf(stored);
         this.#detailsHeld = false;
         this.#unsaved = false;
       }
@@ -1421,6 +1456,9 @@ export class ChargePointActor {
           this.#protocolErrorsWrittenMs = this.#elapsedMs();
           // A newer one noted meanwhile (not in this turn: the mailbox) stays unwritten.
           if (errors === this.#protocolErrorsUnwritten) this.#protocolErrorsUnwritten = null;
+        }
+        if (errors !== undefined && full.protocolErrorsBase) {
+          this.#rebaseProtocolErrors(record, errors, full.protocolErrorsBase, committed.protocolErrorsEpoch);
         }
       }
       if (!this.#unsaved) this.#heldRefusals = 0;
@@ -2199,4 +2237,27 @@ function operatorWriteFailed(chargePointId: string, error: unknown): StoreUnavai
   return new StoreUnavailableError(`Cannot write the change of "${chargePointId}": ${String(error)}`, {
     cause: error,
   });
+}
+
+/** The protocol errors base of a record as a store read it (none: a new station's). */
+function baseOf(stored: ChargePointRecord | null): ProtocolErrorsBase {
+  return { epoch: protocolErrorsEpochOf(stored), count: stored?.protocolErrors?.count ?? 0 };
+}
+
+/**
+ * `before`, the snapshot an operator's change was computed from, as the change found it in the store: when the
+ * change cleared protocol errors whose base a clear elsewhere had cleared already (the epoch moved), without
+ * those, so the operator hears what this clear cleared (maybe nothing), never the other's errors again.
+ */
+function clearedBefore(
+  before: LiveRecord,
+  patch: SnapshotPatch,
+  base: ProtocolErrorsBase,
+  committed: CommitResult,
+): LiveRecord {
+  if (patch.protocolErrors !== null || !committed.ok || committed.protocolErrorsEpoch === undefined) {
+    return before;
+  }
+  if (committed.protocolErrorsEpoch === epochAfterWrite(null, base.epoch)) return before;
+  return { ...before, protocolErrors: withoutFirst(before.protocolErrors ?? null, base.count) };
 }

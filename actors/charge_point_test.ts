@@ -1650,6 +1650,84 @@ Deno.test("an operator's clear whose write fails clears nothing: the errors stay
   }
 });
 
+Deno.test("a bad frame noted while the actor's own clear is written counts from the clear, not on top of the errors cleared", async () => {
+  const t = await setUp({ lastSeenIntervalMs: 300_000 });
+  try {
+    await t.call("BootNotification", BOOT);
+    await t.call("StatusNotification", { ...CHARGING, status: "Sleeping" });
+    await t.call("FlyToTheMoon", {});
+    const held = t.actor.snapshot!.protocolErrors!;
+    assertEquals(held.count, 2);
+
+    t.holdCommits(true);
+    const clearing = t.actor.clearProtocolErrors(held.lastAt, new Date(T0).toISOString());
+    await until(() => t.held.length === 1);
+    // While the clear is being written: a CALL waits behind it in the mailbox, and its copy is noted on
+    // arrival (a bad frame outside any turn).
+    t.actor.frameReceived(JSON.stringify([2, "again", "Heartbeat", {}]));
+    t.actor.frameReceived(JSON.stringify([2, "again", "Heartbeat", {}]));
+    t.holdCommits(false);
+    t.held.shift()!();
+    assertEquals(await clearing, { cleared: held });
+    const after = t.actor.snapshot!.protocolErrors!;
+    assertEquals(after.count, 1, "the copy alone, not 2 + 1");
+    assertStringIncludes(after.lastProblem, "Reused the message id");
+    await t.call("StatusNotification", CHARGING);
+    assertEquals((await t.kv.getChargePoint("CP-1"))!.protocolErrors, after, "written so too");
+  } finally {
+    t.holdCommits(false);
+    await t.tearDown();
+  }
+});
+
+/**
+ * A station connected with 3 protocol errors stored, which another node (not seeing this connection yet)
+ * then clears in the store: its operator heard 200. Gives the test station and the errors' lastAt.
+ */
+async function clearedElsewhereWhileConnected() {
+  const lastAt = new Date(T0 - 60_000).toISOString();
+  const protocolErrors = { count: 3, lastAt, lastProblem: "FormationViolation: x" };
+  const t = await setUp({ stored: { ...CONFIGURED, protocolErrors }, lastSeenIntervalMs: 300_000 });
+  await t.call("Heartbeat", {});
+  assertEquals(t.actor.snapshot!.protocolErrors!.count, 3);
+  assert("cleared" in (await t.kv.clearProtocolErrors("CP-1", lastAt, new Date(T0).toISOString()))!);
+  return { t, lastAt };
+}
+
+Deno.test("an actor whose protocol errors another node cleared meanwhile writes only the ones it noted since", async () => {
+  const { t } = await clearedElsewhereWhileConnected();
+  try {
+    await t.call("FlyToTheMoon", {});
+    // Its protocol errors' write of their own comes after the answer: the Heartbeat waits for it.
+    await t.call("Heartbeat", {});
+    const noted = t.actor.snapshot!.protocolErrors!;
+    assertEquals(noted.count, 1, "counted after the clear, in memory too, once the write tells");
+    assertEquals(
+      (await t.kv.getChargePoint("CP-1"))!.protocolErrors,
+      noted,
+      "the cleared ones do not come back",
+    );
+    // A clear through this node now clears the one it noted, not the three again.
+    assertEquals(await t.actor.clearProtocolErrors(noted.lastAt, new Date(T0).toISOString()), {
+      cleared: noted,
+    });
+  } finally {
+    await t.tearDown();
+  }
+});
+
+Deno.test("a clear through the actor of errors another node cleared already clears nothing again", async () => {
+  const { t, lastAt } = await clearedElsewhereWhileConnected();
+  try {
+    assertEquals(await t.actor.clearProtocolErrors(lastAt, new Date(T0).toISOString()), {
+      refused: "no_protocol_errors",
+    });
+    assertEquals(t.actor.snapshot!.protocolErrors ?? null, null);
+  } finally {
+    await t.tearDown();
+  }
+});
+
 Deno.test("a well-behaved station has no protocol errors, and a registration refusal is not one", async () => {
   const t = await setUp({ lastSeenIntervalMs: 300_000 });
   try {
