@@ -4,7 +4,7 @@
  * with it (porsager/postgres#1223). A plain query is asked once more; a transaction's statement is not. Every
  * kill is scoped to this test's database and to the backend running the given statement.
  */
-import { assert, assertEquals, assertNotEquals } from "@std/assert";
+import { assert, assertEquals, assertNotEquals, assertRejects } from "@std/assert";
 import type { Sql, TransactionSql } from "postgres";
 import { execute, fakeQuery } from "../../tests/helpers/fake_query.ts";
 import {
@@ -16,6 +16,9 @@ import {
 } from "../../tests/helpers/guarded_pool.ts";
 import { ignoreWithoutPostgres, withFreshDatabase } from "../../tests/helpers/postgres.ts";
 import { storePool } from "./store_pool.ts";
+import { bounded } from "./sql.ts";
+import { StoreUnavailableError } from "../mod.ts";
+import { tcpProxy } from "../../tests/helpers/tcp_proxy.ts";
 
 const ignore = await ignoreWithoutPostgres("PostgreSQL store pool termination tests");
 
@@ -247,4 +250,34 @@ Deno.test({
     assertEquals((await observer`select n from runs`).length, 0, "the insert rolled back");
     await assertAnsweredPromptly(pool);
   }),
+});
+
+Deno.test({
+  name:
+    "storePool(): a call's late CancelRequest that lands on the connection's next plain query does not fail it",
+  ignore,
+  fn: () =>
+    withFreshDatabase(async (url, observer) => {
+      const proxy = tcpProxy(new URL(url));
+      const pool = poolOfOne(proxy.url(url));
+      try {
+        await pool`select 1`; // the pool's one connection, opened before connections are held back
+        // A call cut off at its bound while its statement runs: its cancel (a connection of its own) reaches
+        // PostgreSQL 800 ms late, after the statement ended and while the next call's statement runs.
+        proxy.delayNewConnections(800);
+        const cut = bounded("the first call", 200, () => pool`select pg_sleep(0.4)`);
+        await assertRejects(() => cut, StoreUnavailableError);
+        const next = bounded("the next call", 5_000, () => pool`select pg_sleep(1.5) as slept`);
+        assertEquals(await outcome(next), "ok");
+        const [row] = await observer<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where datname = current_database() and state = 'active'
+            and query = 'select pg_sleep(1.5) as slept'
+        `;
+        assertEquals(row?.n, 0);
+      } finally {
+        proxy.delayNewConnections(0);
+        await pool.end({ timeout: 1 });
+        await proxy.close();
+      }
+    }),
 });

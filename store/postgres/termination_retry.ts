@@ -12,6 +12,13 @@
  * refused so, before its callback ran; `reserve.ts` asks again for reservations). Once only: a second
  * termination fails the query.
  *
+ * So is a plain query cancelled (57014) by a CancelRequest that was not its own: PostgreSQL cancels what the
+ * backend runs when the request ARRIVES, and a call cut off at its bound (`call_statements.ts`) whose statement
+ * ended meanwhile had its late cancel land on the connection's next statement, another call's read (seen with a
+ * network that stalled and came back). A query its own call cancelled has lost its canceller (postgres.js and
+ * `cancelStatement` clear it): that one fails. A database's own statement_timeout also cancels with 57014: such
+ * a query is asked once more, and fails the second time (its call's bound still holds).
+ *
  * Costs nothing more on success than two fields of the query: the query keeps its `reject`, and postgres.js
  * calls the one set here instead, which puts its own back before it settles or asks again.
  *
@@ -59,7 +66,7 @@ type Retriable = Statement & {
 function rejectOrAskOnceMore(this: Retriable, err: unknown): void {
   const rejectForGood = this.rejectForGood!;
   this.reject = rejectForGood;
-  if (!isTermination(err)) return rejectForGood(err);
+  if (!isTermination(err) && !cancelledByAnother(this, err)) return rejectForGood(err);
   // As a query waiting for a connection (the bound of its call cancels it out of the queue), handed to the pool
   // once the connection that refused it has finished with it (it reads on: open, it may serve the query).
   this.state = null;
@@ -67,4 +74,10 @@ function rejectOrAskOnceMore(this: Retriable, err: unknown): void {
   queueMicrotask(() => {
     if (!this.cancelled) this.handler(this);
   });
+}
+
+/** A 57014 of a query nobody on our side cancelled: its canceller is still there (`cancelStatement` clears it). */
+function cancelledByAnother(query: Retriable, err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "57014" && typeof query.canceller === "function" &&
+    !query.cancelled;
 }

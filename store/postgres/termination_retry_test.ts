@@ -43,3 +43,29 @@ Deno.test("askedOnceMoreAfterTermination(): what is not a query is handed back a
   assertEquals(isTermination({ code: "57P02" }), true);
   assertEquals(isTermination(null), false);
 });
+
+Deno.test("askedOnceMoreAfterTermination(): a query cancelled by a late CancelRequest meant for another statement is asked once more; one its own call cancelled is not", async () => {
+  const canceller = () => Promise.resolve();
+  const hit = fakeQuery(["57014"]);
+  (hit.query as unknown as { canceller: unknown }).canceller = canceller;
+  execute(askedOnceMoreAfterTermination(hit.query));
+  assertEquals(await hit.query, "ok");
+  assertEquals(hit.asked(), 2);
+
+  const twice = fakeQuery(["57014", "57014"]);
+  (twice.query as unknown as { canceller: unknown }).canceller = canceller;
+  execute(askedOnceMoreAfterTermination(twice.query));
+  await assertRejects(() => twice.query, Error, "57014");
+  assertEquals(twice.asked(), 2);
+
+  // Cancelled by its own call's bound (`cancelStatement` took its canceller), or by postgres.js out of the queue.
+  const own = fakeQuery(["57014"]);
+  execute(askedOnceMoreAfterTermination(own.query));
+  await assertRejects(() => own.query, Error, "57014");
+  assertEquals(own.asked(), 1);
+  const queued = fakeQuery(["57014"]);
+  Object.assign(queued.query, { canceller, cancelled: true });
+  execute(askedOnceMoreAfterTermination(queued.query));
+  await assertRejects(() => queued.query, Error, "57014");
+  assertEquals(queued.asked(), 1);
+});
