@@ -214,7 +214,6 @@ export class KvCommitter {
     );
     const read = await this.#read(prepared.flatMap((p) => p.keys));
     const sets: { index: number; set: WriteSet }[] = [];
-    const setOf: WriteSet[] = new Array(members.length);
     const journaled: Journaled[][] = new Array(members.length);
     const again: number[] = [];
     prepared.forEach((p, i) => {
@@ -226,7 +225,6 @@ export class KvCommitter {
       else if (plan.set.empty) results[i] = fulfilled({ ok: true, meterValuesAdded: 0 });
       else {
         sets.push({ index: i, set: plan.set });
-        setOf[i] = plan.set;
         journaled[i] = plan.journaled;
       }
     });
@@ -265,8 +263,9 @@ export class KvCommitter {
     }
     const tooLarge = new Set(readRows ? [] : oversize);
     for (const i of alone) {
+      // (Rare: a member too large for one atomic; its set is found among the batch's.)
       const planned = tooLarge.has(i)
-        ? this.#unjournaled(prepared[i]!, read, layout, setOf[i]!, journaled[i]!)
+        ? this.#unjournaled(prepared[i]!, read, layout, sets.find((s) => s.index === i)!.set, journaled[i]!)
         : null;
       results[i] = settlesLater(this.#writeAlone(members[i]!, layout, planned));
     }

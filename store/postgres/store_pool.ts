@@ -2,11 +2,12 @@
  * The pool a store is handed (`migrate.ts` `openMigratedPool`): postgres.js's, with two rules for whatever runs
  * on it. Each query made on it, and each statement of a transaction begun on it, is recorded for the bounded
  * call that made it (`call_statements.ts`), so the call's bound cancels it. And a transaction begun on it first
- * gets its idle bound (`postgres_transaction_bounds.ts`), so a node frozen in it holds its locks only so long. A plain
- * query made on it, or a transaction's BEGIN, refused with another session's termination is asked once more
- * (`termination_retry.ts`); a statement of a transaction is not. A transaction whose connection closed under it
- * sends nothing more on it, no ROLLBACK either (`transaction_loss.ts`). Reserved connections (`reserve.ts`, the
- * group commits' and migrations') pass through: they keep their own statements.
+ * gets its idle bound (`postgres_transaction_bounds.ts`), so a node frozen in it holds its locks only so long.
+ * A plain query made on it, or a transaction's BEGIN, refused with another session's termination (or, a plain
+ * query, with a cancel that was not its own) is asked once more (`termination_retry.ts`); a statement of a
+ * transaction is not. A transaction whose connection closed under it sends nothing more on it, no ROLLBACK
+ * either (`transaction_loss.ts`). Reserved connections (`reserve.ts`, the group commits' and migrations') pass
+ * through: they keep their own statements.
  *
  * @example
  * ```ts ignore
